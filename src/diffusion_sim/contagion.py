@@ -1,0 +1,345 @@
+"""Contagion rules and the engine that applies them to a social graph, one step at a time.
+
+Conventions (``docs/model.md`` gives the equations):
+
+* The state at ``t = 0`` is the seed state; step ``t`` turns the state after ``t - 1`` into the
+  state after ``t``. ``F_t`` is the adopted share after step ``t``.
+* Updates are synchronous: every probability and threshold of step ``t`` reads only the state
+  after step ``t - 1``. Each step first decides every consumer (in parallel blocks if allowed),
+  then applies all adoptions at once.
+* Adoption is progressive (never reverts).
+* Every adoption records its step and its cause (:class:`~diffusion_sim.states.Cause`).
+* Random numbers are keyed by (run key, step, consumer) (:mod:`diffusion_sim.rng`), so a run is
+  identical with one thread or many.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from .errors import ConfigError
+from .graph.social_graph import SocialGraph
+from .kernels._apply import BLOCK, N_CAUSES, _apply_adoptions, _clear_candidates
+from .kernels._cascade import _cascade_decide_parallel, _cascade_decide_serial
+from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
+from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
+from .states import Cause, State
+
+__all__ = ["CascadeRule", "Engine", "Rule", "ThresholdRule", "TiesRule", "make_rule"]
+
+#: Below this many consumers to examine, a step runs serially (threads cost more than they save).
+PARALLEL_MIN = 65_536
+
+
+def _prob(key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ConfigError(key, value, "a probability in [0, 1]")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ConfigError(key, value, "a probability in [0, 1]")
+    return float(value)
+
+
+def _nonneg(key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ConfigError(key, value, "a number >= 0")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ConfigError(key, value, "a finite number >= 0")
+    return float(value)
+
+
+def _powers(q: float, kmax: int) -> np.ndarray:
+    """``(1 - q)^k`` for ``k = 0..kmax`` (exact 0**0 = 1 when q = 1)."""
+    return np.power(1.0 - q, np.arange(kmax + 1, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class TiesRule:
+    """``ties``: adopt with probability ``1 - (1 - alpha)(1 - beta_strong)^S (1 - beta_weak)^W``.
+
+    Parameters
+    ----------
+    alpha : float
+        External (advertising, innovation) probability per step; Bass ``p``.
+    beta_strong, beta_weak : float
+        Word-of-mouth probability per adopter neighbour and step over a strong / weak tie.
+    """
+
+    alpha: float = 0.0
+    beta_strong: float = 0.0
+    beta_weak: float = 0.0
+    name = "ties"
+
+    def __post_init__(self):
+        _prob("contagion.alpha", self.alpha)
+        _prob("contagion.beta_strong", self.beta_strong)
+        _prob("contagion.beta_weak", self.beta_weak)
+
+
+@dataclass(frozen=True)
+class CascadeRule:
+    """``cascade``: a new adopter gets one chance, next step, per non-adopter neighbour."""
+
+    p_strong: float = 0.0
+    p_weak: float = 0.0
+    name = "cascade"
+
+    def __post_init__(self):
+        _prob("contagion.p_strong", self.p_strong)
+        _prob("contagion.p_weak", self.p_weak)
+
+
+_PHI_DISTS = ("fixed", "uniform", "normal")
+_PHI_MODES = ("fraction", "count")
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """``threshold``: adopt once the weighted adopter fraction (or count) reaches ``phi_i``.
+
+    Parameters
+    ----------
+    phi : float
+        Threshold (``fixed``), or the mean (``normal``). A fraction in [0, 1] in ``fraction``
+        mode, a weighted count ``>= 0`` in ``count`` mode.
+    mode : {"fraction", "count"}
+    w_strong, w_weak : float
+        Weight of an adopter neighbour over a strong / weak tie (and of each tie in the
+        fraction's denominator).
+    distribution : {"fixed", "uniform", "normal"}
+        ``uniform`` draws ``phi_i`` from ``[phi_low, phi_high]``; ``normal`` from
+        ``N(phi, phi_sd)`` clipped to ``[0, 1]`` (fraction) or ``[0, inf)`` (count).
+    """
+
+    phi: float = 0.18
+    mode: str = "fraction"
+    w_strong: float = 1.0
+    w_weak: float = 1.0
+    distribution: str = "fixed"
+    phi_low: float = 0.0
+    phi_high: float = 1.0
+    phi_sd: float = 0.0
+    name = "threshold"
+
+    def __post_init__(self):
+        if self.mode not in _PHI_MODES:
+            raise ConfigError("contagion.mode", self.mode, f"one of {list(_PHI_MODES)}")
+        if self.distribution not in _PHI_DISTS:
+            raise ConfigError(
+                "contagion.distribution", self.distribution, f"one of {list(_PHI_DISTS)}"
+            )
+        check = _prob if self.mode == "fraction" else _nonneg
+        check("contagion.phi", self.phi)
+        check("contagion.phi_low", self.phi_low)
+        check("contagion.phi_high", self.phi_high)
+        if self.phi_low > self.phi_high:
+            raise ConfigError("contagion.phi_low", self.phi_low, f"<= phi_high={self.phi_high}")
+        _nonneg("contagion.phi_sd", self.phi_sd)
+        _nonneg("contagion.w_strong", self.w_strong)
+        _nonneg("contagion.w_weak", self.w_weak)
+
+    def draw_phi(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Threshold per consumer, float64 of shape (n,)."""
+        if self.distribution == "fixed":
+            return np.full(n, self.phi)
+        if self.distribution == "uniform":
+            return rng.uniform(self.phi_low, self.phi_high, size=n)
+        hi = 1.0 if self.mode == "fraction" else np.inf
+        return np.clip(rng.normal(self.phi, self.phi_sd, size=n), 0.0, hi)
+
+
+Rule = TiesRule | CascadeRule | ThresholdRule
+
+_RULES = {"ties": TiesRule, "cascade": CascadeRule, "threshold": ThresholdRule}
+
+
+def make_rule(name: str, **params) -> Rule:
+    """Build a rule by name (``ties``, ``cascade`` or ``threshold``) from keyword parameters."""
+    if name not in _RULES:
+        raise ConfigError("contagion.rule", name, f"one of {sorted(_RULES)}")
+    return _RULES[name](**params)
+
+
+class Engine:
+    """State arrays of one run and the step of one rule over a :class:`SocialGraph`.
+
+    Parameters
+    ----------
+    graph : SocialGraph
+    rule : TiesRule, CascadeRule or ThresholdRule
+    key : int
+        64-bit key of the counter-based generator (see :mod:`diffusion_sim.rng`).
+    phi : ndarray of float64, shape (n,), optional
+        Per-consumer thresholds (``threshold`` rule; drawn by the owner of the RNG).
+    parallel : bool, optional
+        Use the multi-threaded decision kernel; by default when numba has more than one
+        thread and the step examines at least ``PARALLEL_MIN`` consumers. Results are identical
+        either way.
+
+    Attributes
+    ----------
+    state : ndarray of uint8, shape (n,)
+        :class:`State` codes.
+    adopted_at : ndarray of int32, shape (n,)
+        Step of adoption, -1 if not adopted.
+    cause : ndarray of int8, shape (n,)
+        :class:`Cause` code of the adoption.
+    n_strong, n_weak : ndarray of int32, shape (n,)
+        Adopter neighbours over strong / weak ties.
+    counts : ndarray of int64, shape (len(State),)
+        Consumers in each state.
+    t : int
+        Steps taken.
+    """
+
+    def __init__(self, graph: SocialGraph, rule: Rule, key: int, *, phi=None, parallel=None):
+        n = graph.n
+        self.graph = graph
+        self.rule = rule
+        self.key = np.uint64(key)
+        self.parallel = parallel
+        self.t = 0
+        self.state = np.zeros(n, dtype=np.uint8)
+        self.adopted_at = np.full(n, -1, dtype=np.int32)
+        self.cause = np.zeros(n, dtype=np.int8)
+        self.n_strong = np.zeros(n, dtype=np.int32)
+        self.n_weak = np.zeros(n, dtype=np.int32)
+        self.counts = np.zeros(len(State), dtype=np.int64)
+        self.counts[State.UNAWARE] = n
+        self._csr = (graph.indptr, graph.indices, graph.tie)
+        self._comm_sizes = graph.community_sizes().astype(np.int64)
+        self.comm_adopters = np.zeros(self._comm_sizes.shape[0], dtype=np.int64)
+        self._new = np.empty(n, dtype=np.int32)
+        nb = n // BLOCK + 2
+        self._block_lo = np.zeros(nb, dtype=np.int64)
+        self._block_n = np.zeros(nb, dtype=np.int64)
+        collect = not isinstance(rule, TiesRule)
+        m = n if collect else 0
+        self._collect = (
+            np.zeros(m, np.uint8),
+            np.empty(m, np.int32),
+            np.zeros(m, np.int32),
+            np.zeros(m, np.int32),
+        )
+        self._nc = 0
+        self._full_scan = isinstance(rule, ThresholdRule)
+        ds = int(graph.strong_degree().max(initial=0))
+        dw = int(graph.weak_degree().max(initial=0))
+        if isinstance(rule, TiesRule):
+            self._pow_s = _powers(rule.beta_strong, ds)
+            self._pow_w = _powers(rule.beta_weak, dw)
+            meet = graph.meetings_per_step > 0
+            self._meet = np.ones(self._comm_sizes.shape[0] if meet else 0)
+        elif isinstance(rule, CascadeRule):
+            self._pow_s = _powers(rule.p_strong, ds)
+            self._pow_w = _powers(rule.p_weak, dw)
+        else:
+            if phi is None:
+                phi = np.full(n, rule.phi)
+            phi = np.asarray(phi, dtype=np.float64)
+            if phi.shape != (n,):
+                raise ValueError(f"phi has shape {phi.shape}, expected ({n},)")
+            self.phi = phi
+            if rule.mode == "fraction":
+                den = rule.w_strong * graph.strong_degree() + rule.w_weak * graph.weak_degree()
+                # No ties: the adopter fraction is taken as 0, so only phi <= 0 adopts.
+                self._need = np.where(den > 0, phi * den, np.where(phi <= 0, 0.0, np.inf))
+            else:
+                self._need = phi.copy()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _use_parallel(self, work: int) -> bool:
+        if self.parallel is not None:
+            return bool(self.parallel)
+        return numba.get_num_threads() > 1 and work >= PARALLEL_MIN
+
+    def _apply(self, nb: int) -> np.ndarray:
+        if self._nc:
+            mark, cand, cs, cw = self._collect
+            _clear_candidates(cand, self._nc, mark, cs, cw)
+        new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
+        self._nc = _apply_adoptions(
+            self._csr,
+            self.state,
+            self.n_strong,
+            self.n_weak,
+            self.counts,
+            self.cause,
+            self.graph.community,
+            self.comm_adopters,
+            self._new,
+            self._block_lo[:nb],
+            self._block_n[:nb],
+            self._collect,
+            new_by_cause,
+        )
+        return new_by_cause
+
+    # -- public ---------------------------------------------------------------------------
+    def seed(self, consumers) -> np.ndarray:
+        """Make ``consumers`` adopters at step 0 with cause SEED; returns new adoptions by cause.
+
+        Only allowed before the first step. Repeated ids are counted once.
+        """
+        if self.t != 0:
+            raise RuntimeError("seeds are set at t = 0, before the first step")
+        ids = np.unique(np.asarray(consumers, dtype=np.int64))
+        if ids.size and (ids[0] < 0 or ids[-1] >= self.graph.n):
+            raise ValueError(f"seed consumers must lie in [0, {self.graph.n})")
+        ids = ids[self.state[ids] != State.ADOPTED]
+        self._new[: ids.size] = ids
+        self._block_lo[0] = 0
+        self._block_n[0] = ids.size
+        self.adopted_at[ids] = 0
+        self.cause[ids] = Cause.SEED
+        return self._apply(1)
+
+    def step(self) -> np.ndarray:
+        """Advance one synchronous step; returns new adoptions by cause, int64 (len(Cause),)."""
+        self.t += 1
+        t = self.t
+        rule = self.rule
+        if isinstance(rule, TiesRule):
+            n = self.graph.n
+            if self._meet.shape[0]:
+                _meeting_factors(
+                    self.comm_adopters,
+                    self._comm_sizes,
+                    self.counts[State.ADOPTED],
+                    n,
+                    rule.beta_weak,
+                    self.graph.meetings_per_step,
+                    self._meet,
+                )
+            nb = (n + BLOCK - 1) // BLOCK
+            fn = _ties_decide_parallel if self._use_parallel(n) else _ties_decide_serial
+            fn(t, self.key, BLOCK, self.state, self.n_strong, self.n_weak, self.graph.community,
+               self._pow_s, self._pow_w, self._meet, rule.alpha, self._new,
+               self._block_lo[:nb], self._block_n[:nb], self.adopted_at, self.cause)
+        elif isinstance(rule, CascadeRule):
+            mark, cand, cs, cw = self._collect
+            par = self._use_parallel(self._nc)
+            fn = _cascade_decide_parallel if par else _cascade_decide_serial
+            nb = fn(t, self.key, BLOCK, cand, self._nc, cs, cw, self._pow_s, self._pow_w,
+                    self._new, self._block_lo, self._block_n, self.adopted_at, self.cause)
+        else:
+            mark, cand, cs, cw = self._collect
+            full = self._full_scan
+            self._full_scan = False
+            work = self.graph.n if full else self._nc
+            par = self._use_parallel(work)
+            fn = _threshold_decide_parallel if par else _threshold_decide_serial
+            nb = fn(t, self.key, BLOCK, full, self.state, cand, self._nc, self.n_strong,
+                    self.n_weak, self._need, rule.w_strong, rule.w_weak, self._new,
+                    self._block_lo, self._block_n, self.adopted_at, self.cause)
+        return self._apply(nb)
+
+    @property
+    def frontier_empty(self) -> bool:
+        """True when no later step can change anything (cascade/threshold with no candidates)."""
+        if isinstance(self.rule, TiesRule):
+            return False
+        return self._nc == 0 and not self._full_scan

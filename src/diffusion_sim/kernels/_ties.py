@@ -1,0 +1,93 @@
+"""Kernel of the ``ties`` rule (Goldenberg–Libai–Muller; Bass on a network).
+
+A non-adopter with ``S`` strong and ``W`` weak adopter neighbours adopts in a step with
+probability ``1 - (1 - alpha)(1 - beta_s)^S (1 - beta_w)^W``. With random weak-tie meetings the
+weak factor is ``(1 - beta_w f_c)^w`` where ``f_c`` is the adopter share outside the consumer's
+community ``c``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..rng import _step_key, _uniform
+from ..states import Cause
+from ._apply import ADOPTED, _pick_cause
+
+EXTERNAL = np.int8(Cause.EXTERNAL)
+
+
+@njit(cache=True, inline="always")
+def _decide_range(
+    lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
+    new, adopted_at, cause,
+):
+    k = lo
+    dyn = weak_meet.shape[0] > 0
+    for i in range(lo, hi):
+        if state[i] == ADOPTED:
+            continue
+        s = n_strong[i]
+        w = n_weak[i]
+        if not dyn and s == 0 and w == 0:
+            # Only the external source acts: the common case, kept free of table lookups.
+            if _uniform(sk, i, 0) < alpha:
+                new[k] = i
+                k += 1
+                adopted_at[i] = t
+                cause[i] = EXTERNAL
+            continue
+        q_s = pow_s[s]
+        q_w = weak_meet[community[i]] if dyn else pow_w[w]
+        p = 1.0 - (1.0 - alpha) * q_s * q_w
+        u = _uniform(sk, i, 0)
+        if u < p:
+            new[k] = i
+            k += 1
+            adopted_at[i] = t
+            cause[i] = _pick_cause(_uniform(sk, i, 1), alpha, 1.0 - q_s, 1.0 - q_w)
+    return k - lo
+
+
+@njit(cache=True)
+def _ties_decide_serial(
+    t, key, block, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
+    new, block_lo, block_n, adopted_at, cause,
+):
+    n = state.shape[0]
+    sk = _step_key(key, t)
+    for b in range(block_lo.shape[0]):
+        lo = b * block
+        hi = min(n, lo + block)
+        block_lo[b] = lo
+        block_n[b] = _decide_range(
+            lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
+            new, adopted_at, cause,
+        )
+
+
+@njit(cache=True, parallel=True)
+def _ties_decide_parallel(
+    t, key, block, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
+    new, block_lo, block_n, adopted_at, cause,
+):
+    n = state.shape[0]
+    sk = _step_key(key, t)
+    for b in prange(block_lo.shape[0]):
+        lo = b * block
+        hi = min(n, lo + block)
+        block_lo[b] = lo
+        block_n[b] = _decide_range(
+            lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
+            new, adopted_at, cause,
+        )
+
+
+@njit(cache=True)
+def _meeting_factors(comm_adopters, comm_sizes, n_adopted, n, beta_w, meetings, out):
+    """Per community c: (1 - beta_w * f_c)^w, f_c = adopters outside c / consumers outside c."""
+    for c in range(comm_sizes.shape[0]):
+        outside = n - comm_sizes[c]
+        f = 0.0 if outside <= 0 else (n_adopted - comm_adopters[c]) / outside
+        out[c] = (1.0 - beta_w * f) ** meetings
