@@ -1,0 +1,235 @@
+"""Hydra configuration: dataclass schemas in the ConfigStore, values in ``conf/``.
+
+Every option of a group has its own schema (``base_<name>``), so a key that does not belong to
+the chosen option (``graph.mean_degree`` on a clustered graph) is rejected by Hydra before the
+run starts. Ranges are checked by :func:`build`, which turns a composed config into the
+objects of a run — again before any work starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from .contagion import Rule, make_rule
+from .errors import ConfigError
+from .graph import GENERATORS, SocialGraph, read_edgelist
+from .seeding import Seeding
+
+__all__ = ["Config", "RunSpec", "build", "register_configs"]
+
+
+# --- graph group --------------------------------------------------------------------------
+@dataclass
+class ClusteredGraph:
+    kind: str = "clustered"
+    n: int = 20_000
+    group_size: int = 10
+    weak_ties: float = 2.0
+    p_strong: float = 1.0
+    meetings_per_step: int = 0
+    seed: int | None = None
+
+
+@dataclass
+class SbmGraph:
+    kind: str = "sbm"
+    n: int = 10_000
+    blocks: int = 10
+    p_in: float = 0.01
+    p_out: float = 0.0001
+    seed: int | None = None
+
+
+@dataclass
+class ErdosRenyiGraph:
+    kind: str = "erdos_renyi"
+    n: int = 10_000
+    mean_degree: float = 10.0
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
+class WattsStrogatzGraph:
+    kind: str = "watts_strogatz"
+    n: int = 10_000
+    k: int = 10
+    p: float = 0.1
+    group_size: int = 10
+    seed: int | None = None
+
+
+@dataclass
+class PowerlawClusterGraph:
+    kind: str = "powerlaw_cluster"
+    n: int = 10_000
+    m: int = 3
+    p: float = 0.5
+    min_common: int = 1
+    seed: int | None = None
+
+
+@dataclass
+class CompleteGraph:
+    kind: str = "complete"
+    n: int = 1_000
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
+class EdgelistGraph:
+    kind: str = "edgelist"
+    path: str = MISSING
+    nodes: str | None = None
+    tie_column: str = "tie"
+    weight_column: str = "weight"
+    threshold: float | None = None
+    seed: int | None = None
+
+
+# --- contagion group ----------------------------------------------------------------------
+@dataclass
+class TiesContagion:
+    rule: str = "ties"
+    alpha: float = 0.001
+    beta_strong: float = 0.05
+    beta_weak: float = 0.01
+
+
+@dataclass
+class CascadeContagion:
+    rule: str = "cascade"
+    p_strong: float = 0.3
+    p_weak: float = 0.1
+
+
+@dataclass
+class ThresholdContagion:
+    rule: str = "threshold"
+    phi: float = 0.18
+    mode: str = "fraction"
+    w_strong: float = 1.0
+    w_weak: float = 1.0
+    distribution: str = "fixed"
+    phi_low: float = 0.0
+    phi_high: float = 1.0
+    phi_sd: float = 0.0
+
+
+# --- seeding and root ---------------------------------------------------------------------
+@dataclass
+class SeedingConfig:
+    random: int = 0
+    fraction: float = 0.0
+    hubs: int = 0
+    nodes: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class SimConfig:
+    steps: int = 100
+    replications: int = 20
+    parallel: bool | None = None
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    graph: Any = MISSING
+    contagion: Any = MISSING
+    seeding: SeedingConfig = field(default_factory=SeedingConfig)
+    sim: SimConfig = field(default_factory=SimConfig)
+    seed: int = 0
+    plot: bool = True
+
+
+_GRAPH_SCHEMAS = {
+    "clustered": ClusteredGraph,
+    "sbm": SbmGraph,
+    "erdos_renyi": ErdosRenyiGraph,
+    "watts_strogatz": WattsStrogatzGraph,
+    "powerlaw_cluster": PowerlawClusterGraph,
+    "complete": CompleteGraph,
+    "edgelist": EdgelistGraph,
+}
+_CONTAGION_SCHEMAS = {
+    "ties": TiesContagion,
+    "cascade": CascadeContagion,
+    "threshold": ThresholdContagion,
+}
+
+
+def register_configs() -> None:
+    """Register the schemas; ``conf/<group>/<name>.yaml`` extends ``base_<name>``."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    for name, node in _GRAPH_SCHEMAS.items():
+        cs.store(group="graph", name=f"base_{name}", node=node)
+    for name, node in _CONTAGION_SCHEMAS.items():
+        cs.store(group="contagion", name=f"base_{name}", node=node)
+    cs.store(group="seeding", name="base_seeding", node=SeedingConfig)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Validated objects of a run; the graph is built by :meth:`make_graph`, whose generator
+    checks its own arguments before it samples anything."""
+
+    graph_kind: str
+    graph_params: dict
+    graph_seed: int | None
+    rule: Rule
+    seeding: Seeding
+    steps: int
+    replications: int
+    seed: int
+    parallel: bool | None
+
+    def make_graph(self) -> SocialGraph:
+        if self.graph_kind == "edgelist":
+            return read_edgelist(**self.graph_params)
+        seed = self.graph_seed if self.graph_seed is not None else self.seed
+        return GENERATORS[self.graph_kind](**self.graph_params, seed=seed)
+
+
+def _int(key: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(key, value, f"an integer >= {low}")
+    return value
+
+
+def build(cfg: DictConfig | dict) -> RunSpec:
+    """Check every value of a composed config and return the objects of the run.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first bad key, its value and what is allowed.
+    """
+    c = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    g = dict(c["graph"])
+    kind = g.pop("kind")
+    if kind not in _GRAPH_SCHEMAS:
+        raise ConfigError("graph.kind", kind, f"one of {sorted(_GRAPH_SCHEMAS)}")
+    graph_seed = g.pop("seed", None)
+    if graph_seed is not None:
+        _int("graph.seed", graph_seed, 0)
+    if kind == "edgelist":
+        from pathlib import Path
+
+        if not g.get("path") or not Path(g["path"]).is_file():
+            raise ConfigError("graph.path", g.get("path"), "an existing edge-list file")
+    con = dict(c["contagion"])
+    rule_name = con.pop("rule")
+    rule = make_rule(rule_name, **con)
+    seeding = Seeding(**c["seeding"])
+    sim = c["sim"]
+    steps = _int("sim.steps", sim["steps"], 0)
+    reps = _int("sim.replications", sim["replications"], 1)
+    seed = _int("seed", c["seed"], 0)
+    return RunSpec(kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"))
