@@ -136,3 +136,16 @@ def _common_neighbour_counts(indptr, indices):
 def common_neighbour_counts(indptr, indices):
     """Common neighbours of the two endpoints of each CSR entry (embeddedness of the tie)."""
     return _common_neighbour_counts(indptr, indices)
+
+
+@njit(cache=True)
+def row_sums(indptr, values):
+    """Sum of ``values`` over each CSR row, int64 of shape (n,)."""
+    n = indptr.shape[0] - 1
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        s = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += values[k]
+        out[i] = s
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..states import TieClass
-from ._csr import csr_from_edges
+from ._csr import csr_from_edges, row_sums
 
 __all__ = ["SocialGraph"]
 
@@ -93,8 +93,7 @@ class SocialGraph:
         if self.meetings_per_step < 0:
             raise ConfigError("graph.meetings_per_step", self.meetings_per_step, "an integer >= 0")
         deg = np.diff(indptr)
-        strong_deg = np.add.reduceat(tie.astype(np.int64), indptr[:-1]) if tie.size else 0 * deg
-        strong_deg = np.where(deg > 0, strong_deg, 0)
+        strong_deg = row_sums(indptr, tie)
         for name, value in [
             ("indptr", indptr),
             ("indices", indices),
@@ -103,7 +102,7 @@ class SocialGraph:
             ("weight", weight),
             ("labels", self.labels),
             ("_degree", deg),
-            ("_strong_degree", strong_deg.astype(np.int64)),
+            ("_strong_degree", strong_deg),
         ]:
             object.__setattr__(self, name, _readonly(value))
 

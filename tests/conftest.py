@@ -1,0 +1,29 @@
+"""Shared fixtures. Tests marked ``statistical`` compare with theory at fixed seeds; they run
+in CI too (``-m "not statistical"`` skips them locally)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from diffusion_sim.graph import SocialGraph
+
+
+def graph_from(n, strong=(), weak=(), community=None):
+    """Small hand-made graph from lists of strong and weak (u, v) pairs."""
+    pairs = list(strong) + list(weak)
+    u = [a for a, _ in pairs]
+    v = [b for _, b in pairs]
+    cls = [1] * len(strong) + [0] * len(weak)
+    return SocialGraph.from_edges(n, u, v, cls, community=community)
+
+
+@pytest.fixture
+def path_graph():
+    """0-1-2-...-9, all strong."""
+    return graph_from(10, strong=[(i, i + 1) for i in range(9)])
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
