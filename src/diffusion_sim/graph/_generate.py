@@ -99,8 +99,10 @@ def _ring_lattice_rewired(n, k, p, key):
 
 @njit(cache=True)
 def _holme_kim(n, m, p, key):
-    """Holme & Kim (2002) growth with triad formation, a port of
-    ``networkx.powerlaw_cluster_graph`` (same steps; a repeated target adds no second tie).
+    """Holme & Kim (2002) growth with triad formation, following
+    ``networkx.powerlaw_cluster_graph`` step by step (a repeated target adds no second tie),
+    except that the m preferential targets are used in the order drawn; networkx pops them
+    from a set of ints, which favours the oldest nodes and makes its largest hubs larger.
 
     Adjacency is kept in linked lists so a triad step can list the target's neighbours.
     """
