@@ -1,0 +1,119 @@
+"""The Hydra app: config composition, validation messages, outputs and exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import open_dict
+
+from diffusion_sim.cli import CONF_DIR, run
+from diffusion_sim.config import build
+from diffusion_sim.errors import ConfigError
+
+
+def _cmd():
+    exe = shutil.which("diffusion-sim", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "diffusion_sim"]
+
+
+def _cli(tmp_path, *args):
+    return subprocess.run(
+        [*_cmd(), *args, f"hydra.run.dir={tmp_path}/out", "sim.progress=false"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _compose(*overrides):
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_readme_example_runs(tmp_path):
+    res = _cli(
+        tmp_path,
+        "graph=erdos_renyi", "graph.n=10000", "graph.mean_degree=4", "contagion=threshold",
+        "contagion.phi=0.18", "seeding.random=1", "sim.replications=100",
+    )
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "out"
+    for name in ("timeseries.parquet", "summary.csv", "adoption_curve.png", "config.yaml",
+                 "consumers.parquet", ".hydra/config.yaml"):
+        assert (out / name).is_file(), name
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert ts["replication"].nunique() == 100 and ts["step"].max() == 100
+    assert "final adopted share" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("contagion.beta_weak=1.5", "contagion.beta_weak=1.5 is not allowed: a probability"),
+        ("graph.n=0", "graph.n=0 is not allowed: an integer >= 1"),
+        ("sim.replications=0", "sim.replications=0 is not allowed"),
+    ],
+)
+def test_bad_values_stop_with_one_clear_message(tmp_path, override, message):
+    res = _cli(tmp_path, override)
+    assert res.returncode == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "out" / "timeseries.parquet").exists()
+
+
+def test_missing_edgelist_and_unknown_key(tmp_path):
+    res = _cli(tmp_path, "graph=edgelist", f"graph.path={tmp_path}/missing.csv")
+    assert res.returncode == 2 and "graph.path=" in res.stderr and "existing" in res.stderr
+    res = _cli(tmp_path, "graph.mean_degree=4")  # not a key of the clustered graph
+    assert res.returncode != 0 and "mean_degree" in res.stderr
+    res = _cli(tmp_path, "graph.n=many")
+    assert res.returncode != 0 and "graph.n" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "overrides, key",
+    [
+        (["contagion=threshold", "contagion.mode=share"], "contagion.mode"),
+        (["contagion=cascade", "contagion.p_strong=-0.1"], "contagion.p_strong"),
+        (["seeding.random=-1"], "seeding.random"),
+        (["seeding.fraction=2.0"], "seeding.fraction"),
+        (["sim.steps=-5"], "sim.steps"),
+    ],
+)
+def test_build_rejects_bad_values(overrides, key):
+    with pytest.raises(ConfigError, match=key):
+        build(_compose(*overrides))
+
+
+def test_config_groups_compose_and_build():
+    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster",
+              "complete"):
+        for c in ("ties", "cascade", "threshold"):
+            spec = build(_compose(f"graph={g}", f"contagion={c}"))
+            assert spec.graph_kind == g and spec.rule.name == c
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml"))
+)
+def test_every_experiment_runs_in_miniature(tmp_path, name):
+    cfg = _compose(f"experiment={name}")
+    with open_dict(cfg):
+        if cfg.graph.kind != "complete":
+            cfg.graph.n = 400
+        else:
+            cfg.graph.n = 50
+        cfg.sim.steps = 5
+        cfg.sim.replications = 2
+        cfg.sim.progress = False
+    out = run(cfg, tmp_path)
+    assert out.files["summary"].is_file() and out.files["plot"].is_file()
+    assert len(out.replications) == 2
