@@ -53,8 +53,10 @@ class Naive:
     def counts(self, i, before, only_step=None):
         s = w = 0
         for j, tie in self.adj[i]:
-            ok = (self.adopted_at[j] == only_step) if only_step is not None else self.adopted(
-                j, before
+            ok = (
+                (self.adopted_at[j] == only_step)
+                if only_step is not None
+                else self.adopted(j, before)
             )
             if ok:
                 if tie:
@@ -143,9 +145,7 @@ class Naive:
                 if x <= 0:
                     decided[i] = Cause.EXTERNAL
                 else:
-                    decided[i] = (
-                        Cause.STRONG if self.draw(t, i, 1) * x < ws * s else Cause.WEAK
-                    )
+                    decided[i] = Cause.STRONG if self.draw(t, i, 1) * x < ws * s else Cause.WEAK
         for i, c in decided.items():
             self.adopted_at[i] = t
             self.cause[i] = int(c)

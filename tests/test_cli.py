@@ -40,13 +40,24 @@ def _compose(*overrides):
 def test_readme_example_runs(tmp_path):
     res = _cli(
         tmp_path,
-        "graph=erdos_renyi", "graph.n=10000", "graph.mean_degree=4", "contagion=threshold",
-        "contagion.phi=0.18", "seeding.random=1", "sim.replications=100",
+        "graph=erdos_renyi",
+        "graph.n=10000",
+        "graph.mean_degree=4",
+        "contagion=threshold",
+        "contagion.phi=0.18",
+        "seeding.random=1",
+        "sim.replications=100",
     )
     assert res.returncode == 0, res.stderr
     out = tmp_path / "out"
-    for name in ("timeseries.parquet", "summary.csv", "adoption_curve.png", "config.yaml",
-                 "consumers.parquet", ".hydra/config.yaml"):
+    for name in (
+        "timeseries.parquet",
+        "summary.csv",
+        "adoption_curve.png",
+        "config.yaml",
+        "consumers.parquet",
+        ".hydra/config.yaml",
+    ):
         assert (out / name).is_file(), name
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert ts["replication"].nunique() == 100 and ts["step"].max() == 100
@@ -94,8 +105,7 @@ def test_build_rejects_bad_values(overrides, key):
 
 
 def test_config_groups_compose_and_build():
-    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster",
-              "complete"):
+    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete"):
         for c in ("ties", "cascade", "threshold"):
             spec = build(_compose(f"graph={g}", f"contagion={c}"))
             assert spec.graph_kind == g and spec.rule.name == c

@@ -7,15 +7,15 @@ import networkx as nx
 import numba
 import numpy as np
 import pytest
-from conftest import graph_from
-from naive import Naive, counter_draw
 
+from conftest import graph_from
 from diffusion_sim.contagion import CascadeRule, Engine, ThresholdRule, TiesRule
 from diffusion_sim.errors import ConfigError
 from diffusion_sim.graph import clustered, erdos_renyi, watts_strogatz
 from diffusion_sim.model import DiffusionModel
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, State
+from naive import Naive, counter_draw
 
 
 def run_engine(graph, rule, seeds, steps, key=7, phi=None, parallel=None):
@@ -29,8 +29,11 @@ def run_engine(graph, rule, seeds, steps, key=7, phi=None, parallel=None):
 # --- degenerate cases with exact answers ----------------------------------------------------
 @pytest.mark.parametrize(
     "rule",
-    [TiesRule(0.0, 0.0, 0.0), CascadeRule(0.0, 0.0), ThresholdRule(phi=1.0, w_strong=0.0,
-                                                                    w_weak=0.0)],
+    [
+        TiesRule(0.0, 0.0, 0.0),
+        CascadeRule(0.0, 0.0),
+        ThresholdRule(phi=1.0, w_strong=0.0, w_weak=0.0),
+    ],
 )
 def test_zero_probabilities_spread_nothing(rule):
     g = clustered(2000, group_size=10, weak_ties=3.0, seed=1)
@@ -97,8 +100,12 @@ def _star(n_strong=40, n_weak=40):
 
 
 @pytest.mark.parametrize(
-    "rule", [TiesRule(0.0, 1.0, 0.0), CascadeRule(1.0, 0.0),
-             ThresholdRule(phi=1.0, w_strong=1.0, w_weak=0.0)]
+    "rule",
+    [
+        TiesRule(0.0, 1.0, 0.0),
+        CascadeRule(1.0, 0.0),
+        ThresholdRule(phi=1.0, w_strong=1.0, w_weak=0.0),
+    ],
 )
 def test_strong_and_weak_are_not_swapped(rule):
     g, ns = _star()
@@ -112,8 +119,12 @@ def test_strong_and_weak_are_not_swapped(rule):
 
 
 @pytest.mark.parametrize(
-    "rule", [TiesRule(0.0, 0.0, 1.0), CascadeRule(0.0, 1.0),
-             ThresholdRule(phi=1.0, w_strong=0.0, w_weak=1.0)]
+    "rule",
+    [
+        TiesRule(0.0, 0.0, 1.0),
+        CascadeRule(0.0, 1.0),
+        ThresholdRule(phi=1.0, w_strong=0.0, w_weak=1.0),
+    ],
 )
 def test_weak_only_reaches_weak_side(rule):
     g, ns = _star()
@@ -187,8 +198,7 @@ def test_ties_with_weak_meetings_matches_reference():
 
 def test_cascade_matches_reference():
     g = clustered(300, group_size=8, weak_ties=3.0, seed=3)
-    _compare(g, CascadeRule(0.4, 0.2), [0, 100, 200], 12, 4,
-             lambda r: r.step_cascade(0.4, 0.2))
+    _compare(g, CascadeRule(0.4, 0.2), [0, 100, 200], 12, 4, lambda r: r.step_cascade(0.4, 0.2))
 
 
 @pytest.mark.parametrize("mode", ["fraction", "count"])
@@ -197,10 +207,24 @@ def test_threshold_matches_reference(mode):
     rng = np.random.default_rng(0)
     hi = 0.6 if mode == "fraction" else 4.0
     phi = rng.uniform(0.0, hi, g.n)
-    rule = ThresholdRule(phi=0.3, mode=mode, w_strong=1.0, w_weak=0.5, distribution="uniform",
-                         phi_low=0.0, phi_high=hi)
-    _compare(g, rule, list(range(0, 300, 37)), 15, 8,
-             lambda r: r.step_threshold(phi, 1.0, 0.5, mode), phi=phi)
+    rule = ThresholdRule(
+        phi=0.3,
+        mode=mode,
+        w_strong=1.0,
+        w_weak=0.5,
+        distribution="uniform",
+        phi_low=0.0,
+        phi_high=hi,
+    )
+    _compare(
+        g,
+        rule,
+        list(range(0, 300, 37)),
+        15,
+        8,
+        lambda r: r.step_threshold(phi, 1.0, 0.5, mode),
+        phi=phi,
+    )
 
 
 # --- reproducibility ------------------------------------------------------------------------
@@ -222,8 +246,11 @@ def test_serial_parallel_and_thread_counts_agree(rule):
     seeds = list(range(0, 40_000, 997))
     ref = _final(g, rule, seeds, 25, False, 1)
     assert (ref[0] > 0).sum() > 100  # something actually spread
-    for parallel, threads in [(True, 1), (True, max(2, numba.config.NUMBA_NUM_THREADS)),
-                              (None, numba.config.NUMBA_NUM_THREADS)]:
+    for parallel, threads in [
+        (True, 1),
+        (True, max(2, numba.config.NUMBA_NUM_THREADS)),
+        (None, numba.config.NUMBA_NUM_THREADS),
+    ]:
         threads = min(threads, numba.config.NUMBA_NUM_THREADS)
         got = _final(g, rule, seeds, 25, parallel, threads)
         np.testing.assert_array_equal(got[0], ref[0])

@@ -268,9 +268,9 @@ def test_read_csv_with_string_ids(tmp_path):
 
 def test_read_parquet_with_weights(tmp_path):
     p = tmp_path / "ties.parquet"
-    pd.DataFrame(
-        {"source": [1, 2, 3], "target": [2, 3, 1], "weight": [0.9, 0.2, 0.5]}
-    ).to_parquet(p)
+    pd.DataFrame({"source": [1, 2, 3], "target": [2, 3, 1], "weight": [0.9, 0.2, 0.5]}).to_parquet(
+        p
+    )
     g = read_edgelist(p, threshold=0.5)
     assert g.labels.tolist() == ["1", "2", "3"]
     assert g.n_strong_ties == 2 and g.n_weak_ties == 1

@@ -95,8 +95,17 @@ def test_run_result_tables():
     assert r.time_to(0.1) == 0 and r.time_to(0.5) == 2 and r.time_to(0.3) == 1
     assert r.time_to(1.0) == 3
     df = r.to_frame(replication=4)
-    assert list(df.columns) == ["replication", "step", "unaware", "aware", "adopted",
-                                "new_seed", "new_external", "new_strong", "new_weak"]
+    assert list(df.columns) == [
+        "replication",
+        "step",
+        "unaware",
+        "aware",
+        "adopted",
+        "new_seed",
+        "new_external",
+        "new_strong",
+        "new_weak",
+    ]
     assert df["replication"].eq(4).all() and df["step"].tolist() == [0, 1, 2, 3]
     cum = df[[c for c in df.columns if c.startswith("new_")]].sum(axis=1).cumsum()
     assert cum.tolist() == df["adopted"].tolist()
@@ -108,8 +117,12 @@ def test_run_result_tables():
 
 def test_time_to_share_never_reached_is_nan():
     counts = np.array([[10, 0, 0], [9, 0, 1]])
-    r = RunResult(counts, np.zeros((2, len(Cause)), np.int64), np.full(10, -1, np.int32),
-                  np.zeros(10, np.int8))
+    r = RunResult(
+        counts,
+        np.zeros((2, len(Cause)), np.int64),
+        np.full(10, -1, np.int32),
+        np.zeros(10, np.int8),
+    )
     assert np.isnan(r.time_to(0.5))
     s = Replications((r,)).summary().set_index("metric")
     assert s.loc["t_50", "reached"] == 0.0

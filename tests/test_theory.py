@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 import pytest
-from conftest import graph_from
-from naive import Naive, naive_cascade_edges, numpy_draw
 
+from conftest import graph_from
 from diffusion_sim.contagion import CascadeRule, Engine, ThresholdRule, TiesRule
 from diffusion_sim.graph import clustered, complete, erdos_renyi
 from diffusion_sim.states import Cause, State
+from naive import Naive, naive_cascade_edges, numpy_draw
 
 pytestmark = pytest.mark.statistical
 

@@ -22,9 +22,7 @@ __all__ = ["RunOutput", "main", "run"]
 log = logging.getLogger("diffusion_sim")
 
 #: conf/ at the top of the source tree (the package is installed in editable mode).
-CONF_DIR = os.environ.get(
-    "DIFFUSION_SIM_CONF", str(Path(__file__).resolve().parents[2] / "conf")
-)
+CONF_DIR = os.environ.get("DIFFUSION_SIM_CONF", str(Path(__file__).resolve().parents[2] / "conf"))
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,14 @@ def run(cfg: DictConfig, out_dir) -> RunOutput:
     spec = build(cfg)  # every value checked before any work
     out_dir = Path(out_dir)
     graph = spec.make_graph()
-    log.info("graph %s: %d consumers, %d strong + %d weak ties, %d communities", graph.name,
-             graph.n, graph.n_strong_ties, graph.n_weak_ties, graph.n_communities)
+    log.info(
+        "graph %s: %d consumers, %d strong + %d weak ties, %d communities",
+        graph.name,
+        graph.n,
+        graph.n_strong_ties,
+        graph.n_weak_ties,
+        graph.n_communities,
+    )
     reps = replicate(
         graph,
         spec.rule,

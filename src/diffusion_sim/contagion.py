@@ -316,25 +316,70 @@ class Engine:
                 )
             nb = (n + BLOCK - 1) // BLOCK
             fn = _ties_decide_parallel if self._use_parallel(n) else _ties_decide_serial
-            fn(t, self.key, BLOCK, self.state, self.n_strong, self.n_weak, self.graph.community,
-               self._pow_s, self._pow_w, self._meet, rule.alpha, self._new,
-               self._block_lo[:nb], self._block_n[:nb], self.adopted_at, self.cause)
+            fn(
+                t,
+                self.key,
+                BLOCK,
+                self.state,
+                self.n_strong,
+                self.n_weak,
+                self.graph.community,
+                self._pow_s,
+                self._pow_w,
+                self._meet,
+                rule.alpha,
+                self._new,
+                self._block_lo[:nb],
+                self._block_n[:nb],
+                self.adopted_at,
+                self.cause,
+            )
         elif isinstance(rule, CascadeRule):
-            mark, cand, cs, cw = self._collect
+            _, cand, cs, cw = self._collect
             par = self._use_parallel(self._nc)
             fn = _cascade_decide_parallel if par else _cascade_decide_serial
-            nb = fn(t, self.key, BLOCK, cand, self._nc, cs, cw, self._pow_s, self._pow_w,
-                    self._new, self._block_lo, self._block_n, self.adopted_at, self.cause)
+            nb = fn(
+                t,
+                self.key,
+                BLOCK,
+                cand,
+                self._nc,
+                cs,
+                cw,
+                self._pow_s,
+                self._pow_w,
+                self._new,
+                self._block_lo,
+                self._block_n,
+                self.adopted_at,
+                self.cause,
+            )
         else:
-            mark, cand, cs, cw = self._collect
+            cand = self._collect[1]
             full = self._full_scan
             self._full_scan = False
             work = self.graph.n if full else self._nc
             par = self._use_parallel(work)
             fn = _threshold_decide_parallel if par else _threshold_decide_serial
-            nb = fn(t, self.key, BLOCK, full, self.state, cand, self._nc, self.n_strong,
-                    self.n_weak, self._need, rule.w_strong, rule.w_weak, self._new,
-                    self._block_lo, self._block_n, self.adopted_at, self.cause)
+            nb = fn(
+                t,
+                self.key,
+                BLOCK,
+                full,
+                self.state,
+                cand,
+                self._nc,
+                self.n_strong,
+                self.n_weak,
+                self._need,
+                rule.w_strong,
+                rule.w_weak,
+                self._new,
+                self._block_lo,
+                self._block_n,
+                self.adopted_at,
+                self.cause,
+            )
         return self._apply(nb)
 
     @property

@@ -7,11 +7,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from .results import Replications, atomic_write  # noqa: E402
-from .states import CAUSE_NAMES, Cause  # noqa: E402
+from .results import Replications, atomic_write
+from .states import CAUSE_NAMES, Cause
 
 __all__ = ["plot_adoption"]
 
@@ -33,10 +33,18 @@ def plot_adoption(reps: Replications, path, title: str = "") -> Path:
     r = F.shape[0]
     if r > 1:
         half = 1.96 * F.std(axis=0, ddof=1) / np.sqrt(r)
-        ax.fill_between(t, lo, hi, color="#2e86c1", alpha=0.18, lw=0,
-                        label="2.5–97.5 % of replications")
-        ax.fill_between(t, mean - half, mean + half, color="#2e86c1", alpha=0.45, lw=0,
-                        label="95 % CI of the mean")
+        ax.fill_between(
+            t, lo, hi, color="#2e86c1", alpha=0.18, lw=0, label="2.5–97.5 % of replications"
+        )
+        ax.fill_between(
+            t,
+            mean - half,
+            mean + half,
+            color="#2e86c1",
+            alpha=0.45,
+            lw=0,
+            label="95 % CI of the mean",
+        )
     ax.plot(t, mean, color="#1b4f72", lw=2, label=f"mean of {r} replications")
     ax.set(xlabel="step t", ylabel="adopted share $F_t$", ylim=(0, 1.02), xlim=(0, t[-1] or 1))
     ax.set_title("Adoption curve")
@@ -48,8 +56,12 @@ def plot_adoption(reps: Replications, path, title: str = "") -> Path:
     names = list(CAUSE_NAMES)
     layers = [cum[:, Cause[name.upper()]] for name in names]
     bx.stackplot(t, layers, labels=names, colors=[_CAUSE_COLOURS[x] for x in names], alpha=0.85)
-    bx.set(xlabel="step t", ylabel="cumulative adoptions (share of market)", ylim=(0, 1.02),
-           xlim=(0, t[-1] or 1))
+    bx.set(
+        xlabel="step t",
+        ylabel="cumulative adoptions (share of market)",
+        ylim=(0, 1.02),
+        xlim=(0, t[-1] or 1),
+    )
     bx.set_title("Adoptions by cause (mean)")
     bx.grid(alpha=0.3)
     bx.legend(loc="upper left", fontsize=8)

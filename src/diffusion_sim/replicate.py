@@ -44,7 +44,8 @@ def replicate(
         it = tqdm(it, desc="replications", unit="run", leave=False)
     runs = []
     for k in it:
-        model = DiffusionModel(graph, rule, seeding, agents="lazy", parallel=parallel,
-                               seed=children[k])
+        model = DiffusionModel(
+            graph, rule, seeding, agents="lazy", parallel=parallel, seed=children[k]
+        )
         runs.append(model.run(steps))
     return Replications(tuple(runs))

@@ -6,7 +6,8 @@ for purpose ``stream`` is a pure function of ``(key, t, i, stream)``:
 .. math::
 
     k_t = m(\\text{key} + t\\,\\gamma_1), \\qquad
-    u = 2^{-53} \\left\\lfloor m\\big(k_t + (4 i + \\text{stream})\\,\\gamma_2\\big) / 2^{11} \\right\\rfloor
+    u = 2^{-53} \\left\\lfloor
+        m\\big(k_t + (4 i + \\text{stream})\\,\\gamma_2\\big) / 2^{11} \\right\\rfloor
 
 where :math:`m` is the SplitMix64 finaliser (Steele, Lea & Flood 2014) and
 :math:`\\gamma_1, \\gamma_2` are odd 64-bit constants. Because nothing depends on the order in which

@@ -45,7 +45,7 @@ class Seeding:
     def choose(self, graph: SocialGraph, rng: np.random.Generator) -> np.ndarray:
         """Seed consumer indices (sorted, unique), int64."""
         n = graph.n
-        k = self.random + int(round(self.fraction * n))
+        k = self.random + round(self.fraction * n)
         if k > n:
             raise ConfigError(
                 "seeding.random", self.random, f"at most n={n} seeds in all (with fraction)"

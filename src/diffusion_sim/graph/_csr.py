@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["csr_from_edges", "common_neighbour_counts"]
+__all__ = ["common_neighbour_counts", "csr_from_edges"]
 
 
 @njit(cache=True)
-def _csr_from_edges(n, u, v, cls):
-    """Symmetric CSR with rows sorted, self-loops dropped and duplicates merged (max class).
-
-    Returns ``indptr`` (int64, n+1), ``indices`` (int32), ``tie`` (uint8) and the number of
-    self-loops and duplicate ties dropped.
-    """
+def _pack_rows(n, u, v, cls):
+    """Row pointers (with duplicates) and entries packed as neighbour * 2 + class."""
     m = u.shape[0]
     deg = np.zeros(n + 1, dtype=np.int64)
     n_loops = 0
@@ -28,7 +24,7 @@ def _csr_from_edges(n, u, v, cls):
         deg[b + 1] += 1
     for i in range(n):
         deg[i + 1] += deg[i]
-    # Pack (neighbour, class) so that one sort per row orders by neighbour, strong last.
+    # Packing (neighbour, class) lets one sort per row order by neighbour with strong last.
     packed = np.empty(deg[n], dtype=np.int64)
     fill = deg[:n].copy()
     for e in range(m):
@@ -41,6 +37,12 @@ def _csr_from_edges(n, u, v, cls):
         fill[a] += 1
         packed[fill[b]] = np.int64(a) * 2 + c
         fill[b] += 1
+    return deg, packed, n_loops
+
+
+@njit(cache=True)
+def _dedupe_rows(n, deg, packed):
+    """Sort each row, merge duplicates keeping the max class, and unpack."""
     indptr = np.zeros(n + 1, dtype=np.int64)
     out = 0
     for i in range(n):
@@ -62,12 +64,14 @@ def _csr_from_edges(n, u, v, cls):
     for k in range(out):
         indices[k] = np.int32(packed[k] >> 1)
         tie[k] = np.uint8(packed[k] & 1)
-    n_dups = (deg[n] - out) // 2
-    return indptr, indices, tie, n_loops, n_dups
+    return indptr, indices, tie, (deg[n] - out) // 2
 
 
 def csr_from_edges(n, u, v, cls):
     """Build symmetric CSR arrays from an undirected edge list.
+
+    Pass ``u``/``v`` as a one-element list each (``[u]``) to hand them over: the list is
+    emptied once the rows are packed, so the edge arrays can be freed before the sort.
 
     Parameters
     ----------
@@ -88,11 +92,24 @@ def csr_from_edges(n, u, v, cls):
     n_duplicates : int
         Duplicate ties merged (the merged tie is strong if any copy was strong).
     """
-    u = np.ascontiguousarray(u, dtype=np.int64)
-    v = np.ascontiguousarray(v, dtype=np.int64)
-    cls = np.ascontiguousarray(cls, dtype=np.uint8)
-    indptr, indices, tie, loops, dups = _csr_from_edges(np.int64(n), u, v, cls)
+    owned = isinstance(u, list)
+    if owned:
+        uu, vv = u.pop(), v.pop()
+    else:
+        uu, vv = u, v
+    deg, packed, loops = _pack_edges(n, uu, vv, cls)
+    del uu, vv
+    indptr, indices, tie, dups = _dedupe_rows(np.int64(n), deg, packed)
     return indptr, indices, tie, int(loops), int(dups)
+
+
+def _pack_edges(n, u, v, cls):
+    if not (isinstance(u, np.ndarray) and u.dtype in (np.int32, np.int64)):
+        u = np.asarray(u, dtype=np.int64)
+    if not (isinstance(v, np.ndarray) and v.dtype == u.dtype):
+        v = np.asarray(v, dtype=u.dtype)
+    cls = np.ascontiguousarray(cls, dtype=np.uint8)
+    return _pack_rows(np.int64(n), np.ascontiguousarray(u), np.ascontiguousarray(v), cls)
 
 
 @njit(cache=True)

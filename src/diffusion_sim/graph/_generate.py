@@ -27,8 +27,8 @@ def _gnp_blocks(starts, sizes, p, key, stream, community, cross_only, expected):
     are skipped, which samples the between-community part of a planted partition exactly.
     """
     cap = max(int(expected * 1.1) + 1024, 16)
-    u = np.empty(cap, dtype=np.int64)
-    v = np.empty(cap, dtype=np.int64)
+    u = np.empty(cap, dtype=np.int32)  # n < 2**31: int32 halves the peak memory
+    v = np.empty(cap, dtype=np.int32)
     m = 0
     if p <= 0.0:
         return u[:0], v[:0]
@@ -189,7 +189,7 @@ def _holme_kim(n, m, p, key):
             rep[n_rep] = chosen
             n_rep += 1
             count += 1
-        for q in range(m):
+        for _ in range(m):
             rep[n_rep] = src
             n_rep += 1
     return u[:e], v[:e]

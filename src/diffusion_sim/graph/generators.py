@@ -91,13 +91,17 @@ def _planted(
         True,
         exp_out,
     )
-    u = np.concatenate((u_in, u_out))
-    v = np.concatenate((v_in, v_out))
     cls = np.concatenate(
         (np.full(u_in.size, in_tie, np.uint8), np.full(u_out.size, TieClass.WEAK, np.uint8))
     )
+    if u_out.size == 0:  # no copy when one part is empty (ER, isolated blocks)
+        u, v = [u_in], [v_in]
+    elif u_in.size == 0:
+        u, v = [u_out], [v_out]
+    else:
+        u, v = [np.concatenate((u_in, u_out))], [np.concatenate((v_in, v_out))]
     del u_in, v_in, u_out, v_out
-    indptr, indices, tie, _, _ = csr_from_edges(n, u, v, cls)
+    indptr, indices, tie, _, _ = csr_from_edges(n, u, v, cls)  # frees the edge arrays
     return SocialGraph(
         indptr, indices, tie, community, meetings_per_step=meetings_per_step, name=name
     )
@@ -208,9 +212,7 @@ def sbm(
     return _planted(n, community, p_in, p_out, _key(seed), 0, f"sbm(n={n}, blocks={blocks})")
 
 
-def erdos_renyi(
-    n: int, mean_degree: float = 10.0, tie: str = "weak", *, seed=None
-) -> SocialGraph:
+def erdos_renyi(n: int, mean_degree: float = 10.0, tie: str = "weak", *, seed=None) -> SocialGraph:
     """G(n, p) with ``p = mean_degree / (n - 1)``; every tie has class ``tie``.
 
     All consumers are in community 0.
@@ -248,9 +250,7 @@ def watts_strogatz(
     u, v, cls = _ring_lattice_rewired(n, k, p, np.uint64(_key(seed)))
     indptr, indices, tie, _, _ = csr_from_edges(n, u, v, cls)
     community = _equal_blocks(n, max(1, round(n / group_size)))
-    return SocialGraph(
-        indptr, indices, tie, community, name=f"watts_strogatz(n={n}, k={k}, p={p})"
-    )
+    return SocialGraph(indptr, indices, tie, community, name=f"watts_strogatz(n={n}, k={k}, p={p})")
 
 
 def powerlaw_cluster(

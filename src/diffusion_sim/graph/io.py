@@ -165,7 +165,9 @@ def _read_nodes(path: Path) -> pd.DataFrame:
     df = _read_table(path)
     missing = [c for c in ("id", "community") if c not in df.columns]
     if missing:
-        raise ConfigError("graph.nodes", str(path), f"a table with columns id, community; missing {missing}")
+        raise ConfigError(
+            "graph.nodes", str(path), f"a table with columns id, community; missing {missing}"
+        )
     ids = df["id"].astype("string").str.strip()
     bad = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
     if bad.size:

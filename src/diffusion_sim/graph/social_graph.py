@@ -298,7 +298,12 @@ class SocialGraph:
         names = ("weak", "strong")
         ws = self.weight[keep] if self.weight is not None else None
         for k, (a, b, t) in enumerate(
-            zip(src[keep].tolist(), self.indices[keep].tolist(), self.tie[keep].tolist())
+            zip(
+                src[keep].tolist(),
+                self.indices[keep].tolist(),
+                self.tie[keep].tolist(),
+                strict=True,
+            )
         ):
             attrs = {"tie": names[t]}
             if ws is not None:

@@ -11,7 +11,6 @@ O(ties of adopters).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from ..rng import _step_key, _uniform

@@ -42,8 +42,9 @@ def _decide_one(i, t, sk, n_strong, n_weak, need, w_s, w_w, k, new, adopted_at, 
 
 
 @njit(cache=True, inline="always")
-def _decide_block(lo, hi, full, t, sk, state, cand, n_strong, n_weak, need, w_s, w_w, new,
-                  adopted_at, cause):
+def _decide_block(
+    lo, hi, full, t, sk, state, cand, n_strong, n_weak, need, w_s, w_w, new, adopted_at, cause
+):
     k = lo
     for pos in range(lo, hi):
         i = pos if full else cand[pos]
@@ -54,28 +55,92 @@ def _decide_block(lo, hi, full, t, sk, state, cand, n_strong, n_weak, need, w_s,
 
 
 @njit(cache=True)
-def _threshold_decide_serial(t, key, block, full, state, cand, nc, n_strong, n_weak, need,
-                             w_s, w_w, new, block_lo, block_n, adopted_at, cause):
+def _threshold_decide_serial(
+    t,
+    key,
+    block,
+    full,
+    state,
+    cand,
+    nc,
+    n_strong,
+    n_weak,
+    need,
+    w_s,
+    w_w,
+    new,
+    block_lo,
+    block_n,
+    adopted_at,
+    cause,
+):
     sk = _step_key(key, t)
     total = state.shape[0] if full else nc
     nb = (total + block - 1) // block
     for b in range(nb):
         lo = b * block
         block_lo[b] = lo
-        block_n[b] = _decide_block(lo, min(total, lo + block), full, t, sk, state, cand,
-                                   n_strong, n_weak, need, w_s, w_w, new, adopted_at, cause)
+        block_n[b] = _decide_block(
+            lo,
+            min(total, lo + block),
+            full,
+            t,
+            sk,
+            state,
+            cand,
+            n_strong,
+            n_weak,
+            need,
+            w_s,
+            w_w,
+            new,
+            adopted_at,
+            cause,
+        )
     return nb
 
 
 @njit(cache=True, parallel=True)
-def _threshold_decide_parallel(t, key, block, full, state, cand, nc, n_strong, n_weak, need,
-                               w_s, w_w, new, block_lo, block_n, adopted_at, cause):
+def _threshold_decide_parallel(
+    t,
+    key,
+    block,
+    full,
+    state,
+    cand,
+    nc,
+    n_strong,
+    n_weak,
+    need,
+    w_s,
+    w_w,
+    new,
+    block_lo,
+    block_n,
+    adopted_at,
+    cause,
+):
     sk = _step_key(key, t)
     total = state.shape[0] if full else nc
     nb = (total + block - 1) // block
     for b in prange(nb):
         lo = b * block
         block_lo[b] = lo
-        block_n[b] = _decide_block(lo, min(total, lo + block), full, t, sk, state, cand,
-                                   n_strong, n_weak, need, w_s, w_w, new, adopted_at, cause)
+        block_n[b] = _decide_block(
+            lo,
+            min(total, lo + block),
+            full,
+            t,
+            sk,
+            state,
+            cand,
+            n_strong,
+            n_weak,
+            need,
+            w_s,
+            w_w,
+            new,
+            adopted_at,
+            cause,
+        )
     return nb

@@ -20,8 +20,21 @@ EXTERNAL = np.int8(Cause.EXTERNAL)
 
 @njit(cache=True, inline="always")
 def _decide_range(
-    lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
-    new, adopted_at, cause,
+    lo,
+    hi,
+    t,
+    sk,
+    state,
+    n_strong,
+    n_weak,
+    community,
+    pow_s,
+    pow_w,
+    weak_meet,
+    alpha,
+    new,
+    adopted_at,
+    cause,
 ):
     k = lo
     dyn = weak_meet.shape[0] > 0
@@ -52,8 +65,22 @@ def _decide_range(
 
 @njit(cache=True)
 def _ties_decide_serial(
-    t, key, block, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
-    new, block_lo, block_n, adopted_at, cause,
+    t,
+    key,
+    block,
+    state,
+    n_strong,
+    n_weak,
+    community,
+    pow_s,
+    pow_w,
+    weak_meet,
+    alpha,
+    new,
+    block_lo,
+    block_n,
+    adopted_at,
+    cause,
 ):
     n = state.shape[0]
     sk = _step_key(key, t)
@@ -62,15 +89,42 @@ def _ties_decide_serial(
         hi = min(n, lo + block)
         block_lo[b] = lo
         block_n[b] = _decide_range(
-            lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
-            new, adopted_at, cause,
+            lo,
+            hi,
+            t,
+            sk,
+            state,
+            n_strong,
+            n_weak,
+            community,
+            pow_s,
+            pow_w,
+            weak_meet,
+            alpha,
+            new,
+            adopted_at,
+            cause,
         )
 
 
 @njit(cache=True, parallel=True)
 def _ties_decide_parallel(
-    t, key, block, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
-    new, block_lo, block_n, adopted_at, cause,
+    t,
+    key,
+    block,
+    state,
+    n_strong,
+    n_weak,
+    community,
+    pow_s,
+    pow_w,
+    weak_meet,
+    alpha,
+    new,
+    block_lo,
+    block_n,
+    adopted_at,
+    cause,
 ):
     n = state.shape[0]
     sk = _step_key(key, t)
@@ -79,8 +133,21 @@ def _ties_decide_parallel(
         hi = min(n, lo + block)
         block_lo[b] = lo
         block_n[b] = _decide_range(
-            lo, hi, t, sk, state, n_strong, n_weak, community, pow_s, pow_w, weak_meet, alpha,
-            new, adopted_at, cause,
+            lo,
+            hi,
+            t,
+            sk,
+            state,
+            n_strong,
+            n_weak,
+            community,
+            pow_s,
+            pow_w,
+            weak_meet,
+            alpha,
+            new,
+            adopted_at,
+            cause,
         )
 
 
