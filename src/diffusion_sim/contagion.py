@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .graph.social_graph import SocialGraph
-from .kernels._apply import BLOCK, N_CAUSES, _apply_adoptions, _clear_candidates
+from .kernels._apply import BLOCK, N_CAUSES, _apply_adoptions
 from .kernels._cascade import _cascade_decide_parallel, _cascade_decide_serial
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
@@ -187,8 +187,10 @@ class Engine:
         Step of adoption, -1 if not adopted.
     cause : ndarray of int8, shape (n,)
         :class:`Cause` code of the adoption.
-    n_strong, n_weak : ndarray of int32, shape (n,)
-        Adopter neighbours over strong / weak ties.
+    n_strong, n_weak : ndarray of int32, shape (n,) or (0,)
+        Adopter neighbours over strong / weak ties, kept up to date for the rules that decide
+        on them (``ties``, ``threshold``); empty for ``cascade``, which needs only this step's
+        new adopters (use :meth:`adopter_neighbors`).
     counts : ndarray of int64, shape (len(State),)
         Consumers in each state.
     t : int
@@ -205,8 +207,9 @@ class Engine:
         self.state = np.zeros(n, dtype=np.uint8)
         self.adopted_at = np.full(n, -1, dtype=np.int32)
         self.cause = np.zeros(n, dtype=np.int8)
-        self.n_strong = np.zeros(n, dtype=np.int32)
-        self.n_weak = np.zeros(n, dtype=np.int32)
+        keep = 0 if isinstance(rule, CascadeRule) else n
+        self.n_strong = np.zeros(keep, dtype=np.int32)
+        self.n_weak = np.zeros(keep, dtype=np.int32)
         self.counts = np.zeros(len(State), dtype=np.int64)
         self.counts[State.UNAWARE] = n
         self._csr = (graph.indptr, graph.indices, graph.tie)
@@ -218,12 +221,8 @@ class Engine:
         self._block_n = np.zeros(nb, dtype=np.int64)
         collect = not isinstance(rule, TiesRule)
         m = n if collect else 0
-        self._collect = (
-            np.zeros(m, np.uint8),
-            np.empty(m, np.int32),
-            np.zeros(m, np.int32),
-            np.zeros(m, np.int32),
-        )
+        # cand has one spare slot: the branch-free collector writes one past the last candidate
+        self._collect = (np.empty(m + 1 if m else 0, np.int32), np.zeros(m, np.int64))
         self._nc = 0
         self._full_scan = isinstance(rule, ThresholdRule)
         ds = int(graph.strong_degree().max(initial=0))
@@ -257,15 +256,10 @@ class Engine:
         return numba.get_num_threads() > 1 and work >= PARALLEL_MIN
 
     def _apply(self, nb: int) -> np.ndarray:
-        if self._nc:
-            mark, cand, cs, cw = self._collect
-            _clear_candidates(cand, self._nc, mark, cs, cw)
         new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
         self._nc = _apply_adoptions(
             self._csr,
             self.state,
-            self.n_strong,
-            self.n_weak,
             self.counts,
             self.cause,
             self.graph.community,
@@ -273,6 +267,7 @@ class Engine:
             self._new,
             self._block_lo[:nb],
             self._block_n[:nb],
+            (self.n_strong, self.n_weak),
             self._collect,
             new_by_cause,
         )
@@ -335,7 +330,7 @@ class Engine:
                 self.cause,
             )
         elif isinstance(rule, CascadeRule):
-            _, cand, cs, cw = self._collect
+            cand, hits = self._collect
             par = self._use_parallel(self._nc)
             fn = _cascade_decide_parallel if par else _cascade_decide_serial
             nb = fn(
@@ -344,8 +339,7 @@ class Engine:
                 BLOCK,
                 cand,
                 self._nc,
-                cs,
-                cw,
+                hits,
                 self._pow_s,
                 self._pow_w,
                 self._new,
@@ -355,7 +349,7 @@ class Engine:
                 self.cause,
             )
         else:
-            cand = self._collect[1]
+            cand, hits = self._collect
             full = self._full_scan
             self._full_scan = False
             work = self.graph.n if full else self._nc
@@ -368,6 +362,7 @@ class Engine:
                 full,
                 self.state,
                 cand,
+                hits,
                 self._nc,
                 self.n_strong,
                 self.n_weak,
@@ -381,6 +376,14 @@ class Engine:
                 self.cause,
             )
         return self._apply(nb)
+
+    def adopter_neighbors(self, i: int) -> tuple[int, int]:
+        """Adopter neighbours of consumer ``i`` over strong and weak ties (now)."""
+        if self.n_strong.shape[0]:
+            return int(self.n_strong[i]), int(self.n_weak[i])
+        nb, tie = self.graph.neighbors(i)
+        adopted = self.state[nb] == State.ADOPTED
+        return int(np.sum(adopted & (tie == 1))), int(np.sum(adopted & (tie == 0)))
 
     @property
     def frontier_empty(self) -> bool:

@@ -67,11 +67,11 @@ class Consumer(mesa.Agent):
 
     @property
     def strong_adopter_neighbors(self) -> int:
-        return int(self.model.engine.n_strong[self.index])
+        return self.model.engine.adopter_neighbors(self.index)[0]
 
     @property
     def weak_adopter_neighbors(self) -> int:
-        return int(self.model.engine.n_weak[self.index])
+        return self.model.engine.adopter_neighbors(self.index)[1]
 
     def neighbors(self) -> list[Consumer]:
         """Neighbouring consumers (agents are made on demand)."""

@@ -1,7 +1,8 @@
 """Second half of every step: make the decided adoptions visible to neighbours.
 
 Decisions of step ``t`` read only the state after step ``t - 1``; this function runs after all
-of them, so updates are synchronous. It costs O(ties of the new adopters).
+of them, so updates are synchronous. It costs O(ties of the new adopters), and touches as few
+arrays per tie as the rule needs (each is a random memory access).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ N_CAUSES = len(Cause)
 #: and so the order of new adopters, are the same with any number of threads.
 BLOCK = 8192
 
+#: ``hits`` packs this step's new adopter neighbours of a candidate: strong in the low 32 bits,
+#: weak in the high 32 bits (one memory access per tie instead of three).
+WEAK_HIT = np.int64(1) << np.int64(32)
+LOW32 = np.int64(0xFFFFFFFF)
+
 
 @njit(cache=True)
 def _apply_adoptions(
     graph,  # (indptr, indices, tie)
     state,
-    n_strong,
-    n_weak,
     counts,
     cause,
     community,
@@ -34,22 +38,26 @@ def _apply_adoptions(
     new,
     block_lo,
     block_n,
-    collect,  # (mark, cand, cs, cw) or None-like: collect only if mark.shape[0] > 0
+    adopter_counts,  # (n_strong, n_weak): kept if non-empty
+    collect,  # (cand, hits): candidates listed if non-empty
     new_by_cause,
 ):
     """Apply the adoptions listed block by block in ``new``.
 
     ``new[block_lo[b] : block_lo[b] + block_n[b]]`` are the consumers who adopt. For each:
-    state becomes ADOPTED, each neighbour's adopter count over that tie class goes up, and
-    unaware neighbours become AWARE. If ``collect`` arrays are non-empty, every non-adopter
-    neighbour is listed once in ``cand`` (for rules that only re-examine touched consumers)
-    and ``cs``/``cw`` count this step's new adopter neighbours by tie class.
+    state becomes ADOPTED and unaware neighbours become AWARE. If ``adopter_counts`` arrays are
+    non-empty, each neighbour's cumulative adopter count over that tie class goes up. If
+    ``collect`` arrays are non-empty, every non-adopter neighbour is listed once in ``cand``
+    and ``hits`` counts this step's new adopter neighbours (see ``WEAK_HIT``); the decision
+    kernel of the next step clears ``hits`` of the candidates it examines.
 
     Returns the number of candidates collected.
     """
     indptr, indices, tie = graph
-    mark, cand, cs, cw = collect
-    do_collect = mark.shape[0] > 0
+    n_strong, n_weak = adopter_counts
+    cand, hits = collect
+    do_counts = n_strong.shape[0] > 0
+    do_collect = hits.shape[0] > 0
     # First mark every new adopter, so a consumer adopting now is never a candidate.
     for b in range(block_lo.shape[0]):
         lo = block_lo[b]
@@ -61,43 +69,32 @@ def _apply_adoptions(
             new_by_cause[cause[i]] += 1
             comm_adopters[community[i]] += 1
     nc = 0
+    became_aware = 0  # a local counter: writes to counts[] would be reloaded every tie
     for b in range(block_lo.shape[0]):
         lo = block_lo[b]
         for k in range(lo, lo + block_n[b]):
             i = new[k]
+            # Branch-free body: whether a neighbour is adopted, unaware or already a candidate
+            # is unpredictable, and mispredicted branches cost more than the arithmetic.
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
-                strong = tie[e] != 0
-                if strong:
-                    n_strong[j] += 1
-                else:
-                    n_weak[j] += 1
+                strong = np.int64(tie[e] != 0)
+                if do_counts:
+                    n_strong[j] += strong
+                    n_weak[j] += 1 - strong
                 sj = state[j]
-                if sj == ADOPTED:
-                    continue
-                if sj == UNAWARE:
-                    state[j] = AWARE
-                    counts[UNAWARE] -= 1
-                    counts[AWARE] += 1
+                fresh = np.int64(sj == UNAWARE)
+                state[j] = sj | np.uint8(fresh)  # UNAWARE -> AWARE; AWARE, ADOPTED unchanged
+                became_aware += fresh
                 if do_collect:
-                    if mark[j] == 0:
-                        mark[j] = 1
-                        cand[nc] = j
-                        nc += 1
-                    if strong:
-                        cs[j] += 1
-                    else:
-                        cw[j] += 1
+                    open_ = np.int64(sj != ADOPTED)
+                    h = hits[j]
+                    cand[nc] = j
+                    nc += open_ & np.int64(h == 0)
+                    hits[j] = h + open_ * (strong + (1 - strong) * WEAK_HIT)
+    counts[UNAWARE] -= became_aware
+    counts[AWARE] += became_aware
     return nc
-
-
-@njit(cache=True)
-def _clear_candidates(cand, nc, mark, cs, cw):
-    for k in range(nc):
-        j = cand[k]
-        mark[j] = 0
-        cs[j] = 0
-        cw[j] = 0
 
 
 @njit(cache=True, inline="always")

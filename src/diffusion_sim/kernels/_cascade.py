@@ -14,16 +14,18 @@ from __future__ import annotations
 from numba import njit, prange
 
 from ..rng import _step_key, _uniform
-from ._apply import _pick_cause
+from ._apply import LOW32, _pick_cause
 
 
 @njit(cache=True, inline="always")
-def _decide_list(lo, hi, t, sk, cand, cs, cw, pow_s, pow_w, new, adopted_at, cause):
+def _decide_list(lo, hi, t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause):
     k = lo
     for pos in range(lo, hi):
         j = cand[pos]
-        q_s = pow_s[cs[j]]
-        q_w = pow_w[cw[j]]
+        h = hits[j]
+        hits[j] = 0  # each candidate is listed once, so clearing here is race-free
+        q_s = pow_s[h & LOW32]
+        q_w = pow_w[h >> 32]
         if _uniform(sk, j, 0) < 1.0 - q_s * q_w:
             new[k] = j
             k += 1
@@ -34,7 +36,7 @@ def _decide_list(lo, hi, t, sk, cand, cs, cw, pow_s, pow_w, new, adopted_at, cau
 
 @njit(cache=True)
 def _cascade_decide_serial(
-    t, key, block, cand, nc, cs, cw, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
+    t, key, block, cand, nc, hits, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
 ):
     sk = _step_key(key, t)
     nb = (nc + block - 1) // block
@@ -42,14 +44,14 @@ def _cascade_decide_serial(
         lo = b * block
         block_lo[b] = lo
         block_n[b] = _decide_list(
-            lo, min(nc, lo + block), t, sk, cand, cs, cw, pow_s, pow_w, new, adopted_at, cause
+            lo, min(nc, lo + block), t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause
         )
     return nb
 
 
 @njit(cache=True, parallel=True)
 def _cascade_decide_parallel(
-    t, key, block, cand, nc, cs, cw, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
+    t, key, block, cand, nc, hits, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
 ):
     sk = _step_key(key, t)
     nb = (nc + block - 1) // block
@@ -57,6 +59,6 @@ def _cascade_decide_parallel(
         lo = b * block
         block_lo[b] = lo
         block_n[b] = _decide_list(
-            lo, min(nc, lo + block), t, sk, cand, cs, cw, pow_s, pow_w, new, adopted_at, cause
+            lo, min(nc, lo + block), t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause
         )
     return nb

@@ -43,13 +43,29 @@ def _decide_one(i, t, sk, n_strong, n_weak, need, w_s, w_w, k, new, adopted_at, 
 
 @njit(cache=True, inline="always")
 def _decide_block(
-    lo, hi, full, t, sk, state, cand, n_strong, n_weak, need, w_s, w_w, new, adopted_at, cause
+    lo,
+    hi,
+    full,
+    t,
+    sk,
+    state,
+    cand,
+    hits,
+    n_strong,
+    n_weak,
+    need,
+    w_s,
+    w_w,
+    new,
+    adopted_at,
+    cause,
 ):
     k = lo
     for pos in range(lo, hi):
         i = pos if full else cand[pos]
-        if full and state[i] == ADOPTED:
+        if state[i] == ADOPTED:
             continue
+        hits[i] = 0  # candidate examined (each listed once: race-free)
         k += _decide_one(i, t, sk, n_strong, n_weak, need, w_s, w_w, k, new, adopted_at, cause)
     return k - lo
 
@@ -62,6 +78,7 @@ def _threshold_decide_serial(
     full,
     state,
     cand,
+    hits,
     nc,
     n_strong,
     n_weak,
@@ -88,6 +105,7 @@ def _threshold_decide_serial(
             sk,
             state,
             cand,
+            hits,
             n_strong,
             n_weak,
             need,
@@ -108,6 +126,7 @@ def _threshold_decide_parallel(
     full,
     state,
     cand,
+    hits,
     nc,
     n_strong,
     n_weak,
@@ -134,6 +153,7 @@ def _threshold_decide_parallel(
             sk,
             state,
             cand,
+            hits,
             n_strong,
             n_weak,
             need,
