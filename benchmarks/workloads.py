@@ -1,6 +1,7 @@
 """Benchmark workloads as data: each entry says what is run, on what, for how long.
 
-``sizes`` are consumers; ``quick_sizes`` are used with ``--quick``. Every library runs on the
+``sizes`` are consumers; ``quick_sizes``, ``quick_repetitions`` and ``quick_cap_s`` are used
+with ``--quick``. Every library runs on the
 same graph (same seed), the same parameters and the same seed nodes. ``cap_s`` bounds the time
 a peer may take for one repetition; beyond it, step-based workloads run fewer steps and report
 per-step figures from those (the table says so), and cascades are skipped.
@@ -20,6 +21,7 @@ WORKLOADS = [
         "repetitions": 7,
         "quick_repetitions": 5,
         "cap_s": 20.0,
+        "quick_cap_s": 2.0,
     },
     {
         "name": "simple_contagion",
@@ -33,6 +35,7 @@ WORKLOADS = [
         "repetitions": 5,
         "quick_repetitions": 3,
         "cap_s": 20.0,
+        "quick_cap_s": 2.0,
     },
     {
         "name": "threshold",
@@ -45,19 +48,22 @@ WORKLOADS = [
         "repetitions": 5,
         "quick_repetitions": 3,
         "cap_s": 30.0,
+        "quick_cap_s": 5.0,
     },
     {
         "name": "ties_step_1m",
         "title": "`ties` step on 1M consumers / 10M ties (ER mean degree 20), 1 thread, vs a "
         "plain numba scan of every tie",
         "graph": {"kind": "erdos_renyi", "mean_degree": 20.0, "seed": 4},
-        "params": {"alpha": 0.0005, "beta": 0.02, "steps": 20},
+        # daily-scale parameters (market-facts.md): ~1,000-4,000 adoptions per step
+        "params": {"alpha": 0.0005, "beta": 0.005, "steps": 20},
         "libraries": ["diffusion_sim", "numba_full_scan"],
         "sizes": [1_000_000],
         "quick_sizes": [1_000_000],
         "repetitions": 5,
         "quick_repetitions": 3,
         "cap_s": 30.0,
+        "quick_cap_s": 5.0,
     },
     {
         "name": "graph_generation",
@@ -70,6 +76,7 @@ WORKLOADS = [
         "repetitions": 3,
         "quick_repetitions": 3,
         "cap_s": 120.0,
+        "quick_cap_s": 120.0,
     },
     {
         "name": "cold_start",
@@ -82,5 +89,6 @@ WORKLOADS = [
         "repetitions": 2,
         "quick_repetitions": 1,
         "cap_s": 120.0,
+        "quick_cap_s": 120.0,
     },
 ]

@@ -187,8 +187,9 @@ class Engine:
         Step of adoption, -1 if not adopted.
     cause : ndarray of int8, shape (n,)
         :class:`Cause` code of the adoption.
-    n_strong, n_weak : ndarray of int32, shape (n,) or (0,)
-        Adopter neighbours over strong / weak ties, kept up to date for the rules that decide
+    adopters : ndarray of int64, shape (n,) or (0,)
+        Adopter neighbours, packed: strong ones in the low 32 bits, weak ones in the high 32
+        bits (see :attr:`n_strong`, :attr:`n_weak`). Kept up to date for the rules that decide
         on them (``ties``, ``threshold``); empty for ``cascade``, which needs only this step's
         new adopters (use :meth:`adopter_neighbors`).
     counts : ndarray of int64, shape (len(State),)
@@ -208,8 +209,7 @@ class Engine:
         self.adopted_at = np.full(n, -1, dtype=np.int32)
         self.cause = np.zeros(n, dtype=np.int8)
         keep = 0 if isinstance(rule, CascadeRule) else n
-        self.n_strong = np.zeros(keep, dtype=np.int32)
-        self.n_weak = np.zeros(keep, dtype=np.int32)
+        self.adopters = np.zeros(keep, dtype=np.int64)
         self.counts = np.zeros(len(State), dtype=np.int64)
         self.counts[State.UNAWARE] = n
         self._csr = (graph.indptr, graph.indices, graph.tie)
@@ -267,7 +267,7 @@ class Engine:
             self._new,
             self._block_lo[:nb],
             self._block_n[:nb],
-            (self.n_strong, self.n_weak),
+            self.adopters,
             self._collect,
             new_by_cause,
         )
@@ -316,8 +316,7 @@ class Engine:
                 self.key,
                 BLOCK,
                 self.state,
-                self.n_strong,
-                self.n_weak,
+                self.adopters,
                 self.graph.community,
                 self._pow_s,
                 self._pow_w,
@@ -364,8 +363,7 @@ class Engine:
                 cand,
                 hits,
                 self._nc,
-                self.n_strong,
-                self.n_weak,
+                self.adopters,
                 self._need,
                 rule.w_strong,
                 rule.w_weak,
@@ -377,10 +375,21 @@ class Engine:
             )
         return self._apply(nb)
 
+    @property
+    def n_strong(self) -> np.ndarray:
+        """Adopter neighbours over strong ties, int64 of shape (n,) (a new array)."""
+        return self.adopters & np.int64(0xFFFFFFFF)
+
+    @property
+    def n_weak(self) -> np.ndarray:
+        """Adopter neighbours over weak ties, int64 of shape (n,) (a new array)."""
+        return self.adopters >> np.int64(32)
+
     def adopter_neighbors(self, i: int) -> tuple[int, int]:
         """Adopter neighbours of consumer ``i`` over strong and weak ties (now)."""
-        if self.n_strong.shape[0]:
-            return int(self.n_strong[i]), int(self.n_weak[i])
+        if self.adopters.shape[0]:
+            a = int(self.adopters[i])
+            return a & 0xFFFFFFFF, a >> 32
         nb, tie = self.graph.neighbors(i)
         adopted = self.state[nb] == State.ADOPTED
         return int(np.sum(adopted & (tie == 1))), int(np.sum(adopted & (tie == 0)))

@@ -21,8 +21,9 @@ N_CAUSES = len(Cause)
 #: and so the order of new adopters, are the same with any number of threads.
 BLOCK = 8192
 
-#: ``hits`` packs this step's new adopter neighbours of a candidate: strong in the low 32 bits,
-#: weak in the high 32 bits (one memory access per tie instead of three).
+#: ``adopters`` (all adopter neighbours) and ``hits`` (this step's new adopter neighbours of a
+#: candidate) pack two counts in one int64: strong in the low 32 bits, weak in the high 32
+#: bits, so a tie costs one random memory access instead of two.
 WEAK_HIT = np.int64(1) << np.int64(32)
 LOW32 = np.int64(0xFFFFFFFF)
 
@@ -38,7 +39,7 @@ def _apply_adoptions(
     new,
     block_lo,
     block_n,
-    adopter_counts,  # (n_strong, n_weak): kept if non-empty
+    adopters,  # adopter neighbours packed like hits: kept if non-empty
     collect,  # (cand, hits): candidates listed if non-empty
     new_by_cause,
 ):
@@ -54,9 +55,8 @@ def _apply_adoptions(
     Returns the number of candidates collected.
     """
     indptr, indices, tie = graph
-    n_strong, n_weak = adopter_counts
     cand, hits = collect
-    do_counts = n_strong.shape[0] > 0
+    do_counts = adopters.shape[0] > 0
     do_collect = hits.shape[0] > 0
     # First mark every new adopter, so a consumer adopting now is never a candidate.
     for b in range(block_lo.shape[0]):
@@ -79,9 +79,9 @@ def _apply_adoptions(
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
                 strong = np.int64(tie[e] != 0)
+                inc = strong + (1 - strong) * WEAK_HIT
                 if do_counts:
-                    n_strong[j] += strong
-                    n_weak[j] += 1 - strong
+                    adopters[j] += inc
                 sj = state[j]
                 fresh = np.int64(sj == UNAWARE)
                 state[j] = sj | np.uint8(fresh)  # UNAWARE -> AWARE; AWARE, ADOPTED unchanged
@@ -91,7 +91,7 @@ def _apply_adoptions(
                     h = hits[j]
                     cand[nc] = j
                     nc += open_ & np.int64(h == 0)
-                    hits[j] = h + open_ * (strong + (1 - strong) * WEAK_HIT)
+                    hits[j] = h + open_ * inc
     counts[UNAWARE] -= became_aware
     counts[AWARE] += became_aware
     return nc

@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from ..rng import _step_key, _uniform
 from ..states import Cause
-from ._apply import ADOPTED
+from ._apply import ADOPTED, LOW32
 
 RTOL = 1e-9
 
@@ -25,9 +25,10 @@ def _meets(x, need):
 
 
 @njit(cache=True, inline="always")
-def _decide_one(i, t, sk, n_strong, n_weak, need, w_s, w_w, k, new, adopted_at, cause):
-    xs = w_s * n_strong[i]
-    xw = w_w * n_weak[i]
+def _decide_one(i, t, sk, adopters, need, w_s, w_w, k, new, adopted_at, cause):
+    a = adopters[i]
+    xs = w_s * (a & LOW32)
+    xw = w_w * (a >> 32)
     if _meets(xs + xw, need[i]):
         new[k] = i
         adopted_at[i] = t
@@ -51,8 +52,7 @@ def _decide_block(
     state,
     cand,
     hits,
-    n_strong,
-    n_weak,
+    adopters,
     need,
     w_s,
     w_w,
@@ -66,7 +66,7 @@ def _decide_block(
         if state[i] == ADOPTED:
             continue
         hits[i] = 0  # candidate examined (each listed once: race-free)
-        k += _decide_one(i, t, sk, n_strong, n_weak, need, w_s, w_w, k, new, adopted_at, cause)
+        k += _decide_one(i, t, sk, adopters, need, w_s, w_w, k, new, adopted_at, cause)
     return k - lo
 
 
@@ -80,8 +80,7 @@ def _threshold_decide_serial(
     cand,
     hits,
     nc,
-    n_strong,
-    n_weak,
+    adopters,
     need,
     w_s,
     w_w,
@@ -106,8 +105,7 @@ def _threshold_decide_serial(
             state,
             cand,
             hits,
-            n_strong,
-            n_weak,
+            adopters,
             need,
             w_s,
             w_w,
@@ -128,8 +126,7 @@ def _threshold_decide_parallel(
     cand,
     hits,
     nc,
-    n_strong,
-    n_weak,
+    adopters,
     need,
     w_s,
     w_w,
@@ -154,8 +151,7 @@ def _threshold_decide_parallel(
             state,
             cand,
             hits,
-            n_strong,
-            n_weak,
+            adopters,
             need,
             w_s,
             w_w,

@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from ..rng import _step_key, _uniform
 from ..states import Cause
-from ._apply import ADOPTED, _pick_cause
+from ._apply import ADOPTED, LOW32, _pick_cause
 
 EXTERNAL = np.int8(Cause.EXTERNAL)
 
@@ -25,8 +25,7 @@ def _decide_range(
     t,
     sk,
     state,
-    n_strong,
-    n_weak,
+    adopters,
     community,
     pow_s,
     pow_w,
@@ -41,8 +40,9 @@ def _decide_range(
     for i in range(lo, hi):
         if state[i] == ADOPTED:
             continue
-        s = n_strong[i]
-        w = n_weak[i]
+        a = adopters[i]
+        s = a & LOW32
+        w = a >> 32
         if not dyn and s == 0 and w == 0:
             # Only the external source acts: the common case, kept free of table lookups.
             if _uniform(sk, i, 0) < alpha:
@@ -69,8 +69,7 @@ def _ties_decide_serial(
     key,
     block,
     state,
-    n_strong,
-    n_weak,
+    adopters,
     community,
     pow_s,
     pow_w,
@@ -94,8 +93,7 @@ def _ties_decide_serial(
             t,
             sk,
             state,
-            n_strong,
-            n_weak,
+            adopters,
             community,
             pow_s,
             pow_w,
@@ -113,8 +111,7 @@ def _ties_decide_parallel(
     key,
     block,
     state,
-    n_strong,
-    n_weak,
+    adopters,
     community,
     pow_s,
     pow_w,
@@ -138,8 +135,7 @@ def _ties_decide_parallel(
             t,
             sk,
             state,
-            n_strong,
-            n_weak,
+            adopters,
             community,
             pow_s,
             pow_w,
