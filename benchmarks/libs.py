@@ -287,14 +287,11 @@ def _full_scan_step(indptr, indices, tie, adopted, new, u, bs, bw, alpha):
 
 
 def ties_ours(g, alpha, beta, steps, cap):
-    import numba
-
-    rule = TiesRule(alpha, beta, beta)
-    numba.set_num_threads(1)
+    rule = TiesRule(alpha, beta, beta)  # parallel=False below: the serial kernel, 1 thread
 
     def once(rep):
         e = Engine(g, rule, key=rep + 1, parallel=False)
-        e.seed(_seeds(g.n, 1000))
+        e.seed(_seeds(g.n, min(1000, g.n // 10)))
         ts = []
         for _ in range(steps):
             t = time.perf_counter()
@@ -313,7 +310,7 @@ def ties_full_scan(g, alpha, beta, steps, cap):
 
     def once(rep):
         adopted = np.zeros(g.n, np.bool_)
-        adopted[_seeds(g.n, 1000)] = True
+        adopted[_seeds(g.n, min(1000, g.n // 10))] = True
         ts = []
         for _ in range(steps):
             t = time.perf_counter()

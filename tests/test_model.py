@@ -142,3 +142,20 @@ def test_save_writes_tidy_files(tmp_path, graph):
     assert (ts[["unaware", "aware", "adopted"]].sum(axis=1) == graph.n).all()
     assert "final_share" in pd.read_csv(paths["summary"])["metric"].tolist()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    assert paths["summary"].stat().st_mode & 0o044  # readable by others, not mkstemp's 0600
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    from diffusion_sim.results import atomic_write
+
+    target = tmp_path / "summary.csv"
+    target.write_text("old")
+
+    def broken(p):
+        p.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, broken)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.csv"]
