@@ -299,3 +299,30 @@ def test_missing_file_or_columns(tmp_path):
     p.write_text("from,to\na,b\n")
     with pytest.raises(ConfigError, match="missing"):
         read_edgelist(p)
+
+
+# --- structural holes -----------------------------------------------------------------------
+def test_bridge_scores_equal_networkx():
+    from diffusion_sim.graph.bridges import bridge_scores
+
+    graphs = [
+        clustered(120, group_size=8, weak_ties=2.0, p_strong=0.6, seed=1),
+        powerlaw_cluster(150, m=3, p=0.5, seed=2),
+        SocialGraph.from_networkx(nx.karate_club_graph(), community_attr="club"),
+        SocialGraph.from_edges(5, [0, 1], [1, 2], [1, 0]),  # with isolated consumers
+    ]
+    for g in graphs:
+        s = bridge_scores(g)
+        G = g.to_networkx()
+        labels = g.labels if g.labels is not None else range(g.n)
+        c = nx.constraint(G)
+        e = nx.effective_size(G)
+        for i, node in enumerate(labels):
+            if g.degree()[i] == 0:
+                assert np.isnan(s["constraint"][i]) and np.isnan(c[node])
+                continue
+            assert s["constraint"][i] == pytest.approx(c[node], rel=1e-12)
+            assert s["effective_size"][i] == pytest.approx(e[node], rel=1e-12)
+            own = g.community[i]
+            other = {g.community[j] for j in g.neighbors(i)[0]} - {own}
+            assert s["communities_reached"][i] == len(other)
