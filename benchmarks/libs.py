@@ -184,7 +184,7 @@ def si_mesa(g, beta, steps, k, cap):
 
     class SI(mesa.Model):
         def __init__(self, seed):
-            super().__init__(seed=seed)
+            super().__init__(rng=seed)
             self.nbrs = [g.indices[g.indptr[i] : g.indptr[i + 1]].tolist() for i in range(g.n)]
             self.people = [Person(self, i) for i in range(g.n)]
             for s in _seeds(g.n, k).tolist():

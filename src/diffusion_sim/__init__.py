@@ -5,6 +5,7 @@ Data flow: :mod:`~diffusion_sim.graph` (who knows whom) → :mod:`~diffusion_sim
 RNG) → :mod:`~diffusion_sim.results` (typed results, tidy tables) → :mod:`~diffusion_sim.plotting`.
 """
 
+from . import _numba_cache  # noqa: F401  (must run before any kernel module is imported)
 from .contagion import CascadeRule, Engine, ThresholdRule, TiesRule, make_rule
 from .graph import SocialGraph
 from .states import Cause, State, TieClass

@@ -1,0 +1,49 @@
+"""Where numba caches the compiled kernels (imported first by the package).
+
+numba's own cache notices when a function's *file* changes, not when a helper it inlines from
+another file does (``_pick_cause``, ``_uniform`` …), so a stale kernel could be loaded after an
+edit. We therefore key the cache folder by a hash of every file that holds compiled code: any
+edit gives a fresh folder. It lives under ``$XDG_CACHE_HOME`` (or ``~/.cache``), which also
+keeps an installation in a read-only location working. Set ``NUMBA_CACHE_DIR`` to choose the
+folder yourself (then this module does nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numba
+
+_HERE = Path(__file__).resolve().parent
+_COMPILED = ["rng.py", "states.py", "kernels", "graph"]
+
+
+def _digest() -> str:
+    h = hashlib.sha256(numba.__version__.encode())
+    for entry in _COMPILED:
+        p = _HERE / entry
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def configure() -> str | None:
+    """Point numba's cache at a folder keyed by the compiled sources; returns the folder."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = root / "diffusion_sim" / "numba" / _digest()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / "diffusion_sim-numba" / _digest()
+        folder.mkdir(parents=True, exist_ok=True)
+    numba.config.CACHE_DIR = str(folder)
+    return str(folder)
+
+
+CACHE_DIR = configure()
