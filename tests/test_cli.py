@@ -127,3 +127,21 @@ def test_every_experiment_runs_in_miniature(tmp_path, name):
     out = run(cfg, tmp_path)
     assert out.files["summary"].is_file() and out.files["plot"].is_file()
     assert len(out.replications) == 2
+
+
+def test_weak_ties_experiment_script_runs_in_miniature(tmp_path, monkeypatch):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "strength_of_weak_ties.py"
+    spec = importlib.util.spec_from_file_location("weak_ties_experiment", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "N", 400)
+    monkeypatch.setattr(mod, "STEPS", 30)
+    monkeypatch.setattr(mod, "REPS", 2)
+    monkeypatch.setattr(mod, "OUT", tmp_path)
+    df = mod.main()
+    assert len(df) == 8 and (tmp_path / "weak_ties.png").is_file()
+    # more weak ties never slow the spread down (same seeds: common random numbers)
+    fixed = df[df["mode"] == "fixed weak ties"].set_index("weak_ties")["final_share"]
+    assert fixed[4] >= fixed[0]
