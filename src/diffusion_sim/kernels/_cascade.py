@@ -15,6 +15,7 @@ from numba import njit, prange
 
 from ..rng import _step_key, _uniform
 from ._apply import LOW32, _pick_cause
+from ._variants import serial_and_parallel
 
 
 @njit(cache=True, inline="always")
@@ -34,23 +35,7 @@ def _decide_list(lo, hi, t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause
     return k - lo
 
 
-@njit(cache=True)
-def _cascade_decide_serial(
-    t, key, block, cand, nc, hits, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
-):
-    sk = _step_key(key, t)
-    nb = (nc + block - 1) // block
-    for b in range(nb):
-        lo = b * block
-        block_lo[b] = lo
-        block_n[b] = _decide_list(
-            lo, min(nc, lo + block), t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause
-        )
-    return nb
-
-
-@njit(cache=True, parallel=True)
-def _cascade_decide_parallel(
+def _cascade_decide(
     t, key, block, cand, nc, hits, pow_s, pow_w, new, block_lo, block_n, adopted_at, cause
 ):
     sk = _step_key(key, t)
@@ -62,3 +47,6 @@ def _cascade_decide_parallel(
             lo, min(nc, lo + block), t, sk, cand, hits, pow_s, pow_w, new, adopted_at, cause
         )
     return nb
+
+
+_cascade_decide_serial, _cascade_decide_parallel = serial_and_parallel(_cascade_decide)

@@ -15,6 +15,7 @@ from numba import njit, prange
 from ..rng import _step_key, _uniform
 from ..states import Cause
 from ._apply import ADOPTED, LOW32
+from ._variants import serial_and_parallel
 
 RTOL = 1e-9
 
@@ -70,54 +71,7 @@ def _decide_block(
     return k - lo
 
 
-@njit(cache=True)
-def _threshold_decide_serial(
-    t,
-    key,
-    block,
-    full,
-    state,
-    cand,
-    hits,
-    nc,
-    adopters,
-    need,
-    w_s,
-    w_w,
-    new,
-    block_lo,
-    block_n,
-    adopted_at,
-    cause,
-):
-    sk = _step_key(key, t)
-    total = state.shape[0] if full else nc
-    nb = (total + block - 1) // block
-    for b in range(nb):
-        lo = b * block
-        block_lo[b] = lo
-        block_n[b] = _decide_block(
-            lo,
-            min(total, lo + block),
-            full,
-            t,
-            sk,
-            state,
-            cand,
-            hits,
-            adopters,
-            need,
-            w_s,
-            w_w,
-            new,
-            adopted_at,
-            cause,
-        )
-    return nb
-
-
-@njit(cache=True, parallel=True)
-def _threshold_decide_parallel(
+def _threshold_decide(
     t,
     key,
     block,
@@ -160,3 +114,6 @@ def _threshold_decide_parallel(
             cause,
         )
     return nb
+
+
+_threshold_decide_serial, _threshold_decide_parallel = serial_and_parallel(_threshold_decide)

@@ -14,6 +14,7 @@ from numba import njit, prange
 from ..rng import _step_key, _uniform
 from ..states import Cause
 from ._apply import ADOPTED, LOW32, _pick_cause
+from ._variants import serial_and_parallel
 
 EXTERNAL = np.int8(Cause.EXTERNAL)
 
@@ -63,50 +64,7 @@ def _decide_range(
     return k - lo
 
 
-@njit(cache=True)
-def _ties_decide_serial(
-    t,
-    key,
-    block,
-    state,
-    adopters,
-    community,
-    pow_s,
-    pow_w,
-    weak_meet,
-    alpha,
-    new,
-    block_lo,
-    block_n,
-    adopted_at,
-    cause,
-):
-    n = state.shape[0]
-    sk = _step_key(key, t)
-    for b in range(block_lo.shape[0]):
-        lo = b * block
-        hi = min(n, lo + block)
-        block_lo[b] = lo
-        block_n[b] = _decide_range(
-            lo,
-            hi,
-            t,
-            sk,
-            state,
-            adopters,
-            community,
-            pow_s,
-            pow_w,
-            weak_meet,
-            alpha,
-            new,
-            adopted_at,
-            cause,
-        )
-
-
-@njit(cache=True, parallel=True)
-def _ties_decide_parallel(
+def _ties_decide(
     t,
     key,
     block,
@@ -145,6 +103,9 @@ def _ties_decide_parallel(
             adopted_at,
             cause,
         )
+
+
+_ties_decide_serial, _ties_decide_parallel = serial_and_parallel(_ties_decide)
 
 
 @njit(cache=True)
