@@ -179,6 +179,9 @@ class Replications:
     def summary(self) -> pd.DataFrame:
         """Mean, 95 % confidence interval of the mean, and 2.5–97.5 % range across runs.
 
+        The t interval is clipped to the metric's support (steps and counts >= 0, shares in
+        [0, 1]); with few replications it is wide, as it should be.
+
         One row per metric. For ``t_10``/``t_50``/``t_90`` the statistics are over the runs
         that reached the share, and ``reached`` gives their fraction.
         """
@@ -187,6 +190,10 @@ class Replications:
         for col in per.columns.drop("replication"):
             x = per[col].to_numpy(dtype=np.float64)
             mean, lo, hi = mean_interval(x)
+            # every metric is a count, a step or a share: keep the interval in its support
+            lo = max(lo, 0.0)
+            if col == "final_share":
+                hi = min(hi, 1.0)
             ok = x[~np.isnan(x)]
             rows.append(
                 {
