@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: ``complete`` stores n(n-1) tie entries; beyond this many consumers use erdos_renyi instead.
-MAX_COMPLETE_N = 20_000
+MAX_COMPLETE_N = 10_000  # 10^8 tie entries: ~1.2 GB while building
 
 
 def _key(seed) -> int:
