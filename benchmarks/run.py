@@ -252,6 +252,8 @@ def to_markdown(report: dict) -> str:
     for res in report["results"]:
         w = next(x for x in WORKLOADS if x["name"] == res["workload"])
         lines += [f"## {w['title']}", ""]
+        if "date" in res:
+            lines += [f"Measured {res['date']}.", ""]
         if res["workload"] == "cold_start":
             for k, r in enumerate(res["runs"]):
                 e, c = r["empty_cache"], r["warm_cache"]
@@ -340,8 +342,19 @@ def main(argv=None) -> None:
         else:
             res = {"sizes": [bench_engine_workload(w, n, reps, cap) for n in sizes]}
         res["workload"] = w["name"]
+        res["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         report["results"].append(res)
     out = Path(a.out)
+    if only and (out / "latest.json").is_file():
+        # a partial run updates its workloads in the latest report of the same mode
+        old = json.loads((out / "latest.json").read_text())
+        if old.get("mode") == mode:
+            fresh = {r["workload"]: r for r in report["results"]}
+            order = [w["name"] for w in WORKLOADS]
+            kept = {r["workload"]: r for r in old["results"]}
+            kept.update(fresh)
+            report["results"] = [kept[name] for name in order if name in kept]
+            report["date"] = old["date"] + f"; updated {report['date']}: {', '.join(fresh)}"
     text = to_markdown(report)
     atomic_write(out / "latest.json", lambda p: p.write_text(json.dumps(report, indent=1)))
     atomic_write(out / "latest.md", lambda p: p.write_text(text))
