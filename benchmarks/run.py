@@ -68,9 +68,7 @@ def _adapter(w: dict, lib: str, g, cap: float):
     return table[(w["name"], lib)]()
 
 
-def worker(
-    name: str, n: int, reps: int, libs_: list[str], memory_only: bool, cap: float
-) -> dict:
+def worker(name: str, n: int, reps: int, libs_: list[str], memory_only: bool, cap: float) -> dict:
     """Body of a worker process; returns the JSON-able measurements."""
     w = next(x for x in WORKLOADS if x["name"] == name)
     g = _graph(w["graph"], n)

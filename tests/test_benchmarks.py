@@ -4,7 +4,6 @@ against a limit here; this only keeps the runner from rotting)."""
 from __future__ import annotations
 
 import pytest
-
 from benchmarks import run as bench
 from benchmarks.workloads import WORKLOADS
 
