@@ -302,3 +302,28 @@ def test_seeds_only_at_start():
         e.seed([2])
     with pytest.raises(ValueError):
         Engine(g, TiesRule(), 1).seed([5])
+
+
+def test_neighbour_updates_do_not_depend_on_how_they_are_split():
+    """The apply kernel may split neighbours into parts (one task each): same outcome."""
+    from diffusion_sim.kernels._apply import _apply_adoptions_serial
+
+    g = clustered(3000, group_size=10, weak_ties=3.0, seed=4)
+    new = np.random.default_rng(1).choice(g.n, 400, replace=False).astype(np.int32)
+    out = []
+    for parts in (1, 3, 7):
+        state = np.zeros(g.n, np.uint8)
+        counts = np.array([g.n, 0, 0], np.int64)
+        adopters = np.zeros(g.n, np.int64)
+        cand, hits = np.empty(g.n + 64, np.int32), np.zeros(g.n, np.int64)
+        by = np.zeros(len(Cause), np.int64)
+        nc = _apply_adoptions_serial(
+            (g.indptr, g.indices, g.tie), state, counts, np.zeros(g.n, np.int8), g.community,
+            np.zeros(g.n_communities, np.int64), new, np.array([0]), np.array([new.size]),
+            adopters, (cand, hits), by, parts,
+        )  # fmt: skip
+        assert len(set(cand[:nc].tolist())) == nc  # each candidate listed once
+        out.append((state, counts, adopters, sorted(cand[:nc].tolist()), hits))
+    for other in out[1:]:
+        for a, b in zip(out[0], other, strict=True):
+            np.testing.assert_array_equal(a, b)

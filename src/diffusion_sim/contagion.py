@@ -23,7 +23,12 @@ import numpy as np
 
 from .errors import ConfigError
 from .graph.social_graph import SocialGraph
-from .kernels._apply import BLOCK, N_CAUSES, _apply_adoptions
+from .kernels._apply import (
+    BLOCK,
+    N_CAUSES,
+    _apply_adoptions_parallel,
+    _apply_adoptions_serial,
+)
 from .kernels._cascade import _cascade_decide_parallel, _cascade_decide_serial
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
@@ -31,8 +36,11 @@ from .states import Cause, State
 
 __all__ = ["CascadeRule", "Engine", "Rule", "ThresholdRule", "TiesRule", "make_rule"]
 
-#: Below this many consumers to examine, a step runs serially (threads cost more than they save).
-PARALLEL_MIN = 65_536
+#: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
+#: than they save.
+PARALLEL_MIN = 16_384
+#: Most parts the neighbour updates of a step are split into (one task each).
+MAX_PARTS = 64
 
 
 def _prob(key: str, value) -> float:
@@ -221,8 +229,8 @@ class Engine:
         self._block_n = np.zeros(nb, dtype=np.int64)
         collect = not isinstance(rule, TiesRule)
         m = n if collect else 0
-        # cand has one spare slot: the branch-free collector writes one past the last candidate
-        self._collect = (np.empty(m + 1 if m else 0, np.int32), np.zeros(m, np.int64))
+        # cand has a spare slot per part: the branch-free collector writes one past its last
+        self._collect = (np.empty(m + MAX_PARTS if m else 0, np.int32), np.zeros(m, np.int64))
         self._nc = 0
         self._full_scan = isinstance(rule, ThresholdRule)
         ds = int(graph.strong_degree().max(initial=0))
@@ -257,7 +265,13 @@ class Engine:
 
     def _apply(self, nb: int) -> np.ndarray:
         new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
-        self._nc = _apply_adoptions(
+        n_new = int(self._block_n[:nb].sum())
+        work = n_new * self.graph.indices.shape[0] // max(self.graph.n, 1)  # ~ ties to visit
+        if self._use_parallel(work):
+            fn, parts = _apply_adoptions_parallel, min(MAX_PARTS, numba.get_num_threads())
+        else:
+            fn, parts = _apply_adoptions_serial, 1
+        self._nc = fn(
             self._csr,
             self.state,
             self.counts,
@@ -270,6 +284,7 @@ class Engine:
             self.adopters,
             self._collect,
             new_by_cause,
+            parts,
         )
         return new_by_cause
 
