@@ -92,8 +92,7 @@ def csr_from_edges(n, u, v, cls):
     n_duplicates : int
         Duplicate ties merged (the merged tie is strong if any copy was strong).
     """
-    owned = isinstance(u, list)
-    if owned:
+    if isinstance(u, list):  # handed over: drop our reference once packed
         uu, vv = u.pop(), v.pop()
     else:
         uu, vv = u, v
