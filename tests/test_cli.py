@@ -40,6 +40,7 @@ def _compose(*overrides):
 def test_readme_example_runs(tmp_path):
     res = _cli(
         tmp_path,
+        "job=diffuse",
         "graph=erdos_renyi",
         "graph.n=10000",
         "graph.mean_degree=4",

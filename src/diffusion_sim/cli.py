@@ -1,8 +1,13 @@
-"""The ``diffusion-sim`` command: a Hydra app around the pure function :func:`run`."""
+"""The ``diffusion-sim`` command: a Hydra app around the pure function :func:`run`.
+
+``job=compare`` (default) compares the brand's plays at equal budget
+(:mod:`diffusion_sim.market.compare`); ``job=diffuse`` runs plain diffusion replications.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -14,10 +19,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from .config import build, register_configs
 from .errors import ConfigError, GraphFormatError
+from .market.compare import Comparison, compare
 from .replicate import replicate
 from .results import Replications, atomic_write
 
-__all__ = ["RunOutput", "main", "run"]
+__all__ = ["CompareOutput", "RunOutput", "main", "run"]
 
 log = logging.getLogger("diffusion_sim")
 
@@ -32,11 +38,21 @@ class RunOutput:
     graph_name: str
 
 
-def run(cfg: DictConfig, out_dir) -> RunOutput:
-    """Validate ``cfg``, build the market, run the replications and write the outputs.
+@dataclass(frozen=True)
+class CompareOutput:
+    comparison: Comparison
+    files: dict[str, Path]
+    graph_name: str
+    horizon: int
 
-    Writes ``timeseries.parquet``, ``summary.csv``, ``consumers.parquet`` (first replication),
-    ``adoption_curve.png`` and ``config.yaml`` into ``out_dir``.
+
+def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
+    """Validate ``cfg``, build the market, run the job and write its outputs into ``out_dir``.
+
+    ``compare``: ``summary.csv``, ``replications.csv``, ``causes.csv``, ``timeseries.parquet``,
+    ``comparison.png`` and ``config.yaml``. ``diffuse``: ``timeseries.parquet``,
+    ``summary.csv``, ``consumers.parquet`` (first replication), ``adoption_curve.png`` and
+    ``config.yaml``.
     """
     spec = build(cfg)  # every value checked before any work
     out_dir = Path(out_dir)
@@ -49,6 +65,9 @@ def run(cfg: DictConfig, out_dir) -> RunOutput:
         graph.n_weak_ties,
         graph.n_communities,
     )
+    progress = bool(cfg.sim.progress) and sys.stderr.isatty()
+    if spec.job == "compare":
+        return _run_compare(cfg, spec, graph, out_dir, progress)
     reps = replicate(
         graph,
         spec.rule,
@@ -57,7 +76,7 @@ def run(cfg: DictConfig, out_dir) -> RunOutput:
         replications=spec.replications,
         seed=spec.seed,
         parallel=spec.parallel,
-        progress=bool(cfg.sim.progress) and sys.stderr.isatty(),
+        progress=progress,
     )
     files = reps.save(out_dir)
     consumers = reps.runs[0].consumers_frame(0, labels=graph.labels)
@@ -76,8 +95,84 @@ def run(cfg: DictConfig, out_dir) -> RunOutput:
     return RunOutput(reps, files, graph.name)
 
 
-def format_summary(out: RunOutput) -> str:
+def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutput:
+    comp = compare(
+        graph,
+        spec.rule,
+        spec.market,
+        spec.plan,
+        horizon=spec.steps,
+        replications=spec.replications,
+        seed=spec.seed,
+        seeding=spec.seeding,
+        parallel=spec.parallel,
+        progress=progress,
+    )
+    files = comp.save(out_dir)
+    files["config"] = out_dir / "config.yaml"
+    text = OmegaConf.to_yaml(cfg, resolve=True)
+    atomic_write(files["config"], lambda p: p.write_text(text))
+    if cfg.get("plot", True):
+        from .market.plots import plot_comparison
+
+        title = (
+            f"{graph.name} · budget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
+            f"{spec.replications} replications (common random numbers)"
+        )
+        files["plot"] = plot_comparison(comp, out_dir / "comparison.png", title)
+    return CompareOutput(comp, files, graph.name, spec.steps)
+
+
+def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
+    if not math.isfinite(v):
+        return "—" if math.isnan(v) else "∞"
+    f = f"{{:,.{digits}f}}"
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
+        return f.format(v / scale)
+    return f"{f.format(v / scale)} [{f.format(lo / scale)}, {f.format(hi / scale)}]"
+
+
+def format_comparison(out: CompareOutput) -> str:
+    """The strategist's table: one row per play, 95 % intervals in brackets."""
+    comp = out.comparison
+    s = comp.summary()
+    n_rep = int(s["replications"].iloc[0])
+    lines = [
+        f"market: {out.graph_name}   horizon: {out.horizon} days   budget per play: "
+        f"{comp.budget:,.0f} CNY   replications: {n_rep} (common random numbers)",
+        "mean [95% CI]; ROI and CAC are incremental over the baseline "
+        f"'{comp.baseline}'; money in thousand CNY",
+        "",
+    ]
+    header = ("play", "customers", "revenue k", "profit k", "spend k", "ROI", "CAC CNY",
+              "P(best)")  # fmt: skip
+    rows = []
+    for _, r in s.iterrows():
+        rows.append(
+            (
+                r["play"],
+                _fmt(r["customers"], r["customers_low"], r["customers_high"]),
+                _fmt(r["revenue"], r["revenue_low"], r["revenue_high"], 1e3),
+                _fmt(r["profit"], r["profit_low"], r["profit_high"], 1e3),
+                _fmt(r["spend"], r["spend_low"], r["spend_high"], 1e3),
+                _fmt(r["roi"], r["roi_low"], r["roi_high"], 1.0, 2),
+                _fmt(r["cac"], r["cac_low"], r["cac_high"]),
+                f"{r['p_best']:.2f}",
+            )
+        )
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(header)]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines.append("")
+    lines.append("outputs: " + str(out.files["summary"].parent))
+    return "\n".join(lines)
+
+
+def format_summary(out: RunOutput | CompareOutput) -> str:
     """Short text summary printed at the end of a run."""
+    if isinstance(out, CompareOutput):
+        return format_comparison(out)
     s = out.replications.summary().set_index("metric")
     lines = [f"market: {out.graph_name}   replications: {len(out.replications)}"]
     f = s.loc["final_share"]

@@ -17,6 +17,20 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from .contagion import Rule, make_rule
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
+from .market.params import (
+    Ads,
+    Advocates,
+    Compare,
+    Coupons,
+    Fatigue,
+    GroupBuy,
+    Groups,
+    MarketParams,
+    Product,
+    Referral,
+    Trust,
+    Vip,
+)
 from .seeding import Seeding
 
 __all__ = ["Config", "RunSpec", "build", "register_configs"]
@@ -96,9 +110,9 @@ class EdgelistGraph:
 @dataclass
 class TiesContagion:
     rule: str = "ties"
-    alpha: float = 0.001
-    beta_strong: float = 0.05
-    beta_weak: float = 0.01
+    alpha: float = 0.0001
+    beta_strong: float = 0.004
+    beta_weak: float = 0.002
 
 
 @dataclass
@@ -132,7 +146,7 @@ class SeedingConfig:
 
 @dataclass
 class SimConfig:
-    steps: int = 100
+    steps: int = 180
     replications: int = 20
     parallel: bool | None = None
     progress: bool = True
@@ -140,12 +154,19 @@ class SimConfig:
 
 @dataclass
 class Config:
+    job: str = "compare"
     graph: Any = MISSING
     contagion: Any = MISSING
     seeding: SeedingConfig = field(default_factory=SeedingConfig)
+    market: MarketParams = field(default_factory=MarketParams)
+    compare: Compare = field(default_factory=Compare)
     sim: SimConfig = field(default_factory=SimConfig)
     seed: int = 0
     plot: bool = True
+
+
+#: Jobs of the command: compare the brand's plays (default) or run plain diffusion.
+JOBS = ("compare", "diffuse")
 
 
 _GRAPH_SCHEMAS = {
@@ -173,6 +194,7 @@ def register_configs() -> None:
     for name, node in _CONTAGION_SCHEMAS.items():
         cs.store(group="contagion", name=f"base_{name}", node=node)
     cs.store(group="seeding", name="base_seeding", node=SeedingConfig)
+    cs.store(group="market", name="base_market", node=MarketParams)
 
 
 @dataclass(frozen=True)
@@ -189,6 +211,9 @@ class RunSpec:
     replications: int
     seed: int
     parallel: bool | None
+    job: str = "diffuse"
+    market: MarketParams | None = None
+    plan: Compare | None = None
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -232,4 +257,55 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     steps = _int("sim.steps", sim["steps"], 0)
     reps = _int("sim.replications", sim["replications"], 1)
     seed = _int("seed", c["seed"], 0)
-    return RunSpec(kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"))
+    job = c.get("job", "diffuse")
+    if job not in JOBS:
+        raise ConfigError("job", job, f"one of {list(JOBS)}")
+    market = plan = None
+    if job == "compare":
+        if rule_name != "ties":
+            raise ConfigError("contagion", rule_name, "'ties' for the compare job")
+        if steps < 1:
+            raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
+        market = market_params(c.get("market") or {})
+        plan = _make(Compare, c.get("compare") or {}, "compare")
+    return RunSpec(
+        kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
+        plan,
+    )  # fmt: skip
+
+
+_MARKET_PARTS = {
+    "product": Product,
+    "trust": Trust,
+    "groups": Groups,
+    "fatigue": Fatigue,
+    "ads": Ads,
+    "vip": Vip,
+    "bridging": Advocates,
+    "kol": Advocates,
+    "koc": Advocates,
+    "coupons": Coupons,
+    "referral": Referral,
+    "groupbuy": GroupBuy,
+}
+
+
+def _make(cls, values: dict, key: str):
+    try:
+        return cls(**values)
+    except TypeError as err:  # an unknown key (Hydra's schema normally catches it first)
+        raise ConfigError(key, sorted(values), f"keys of {cls.__name__}: {err}") from None
+
+
+def market_params(values: dict) -> MarketParams:
+    """:class:`MarketParams` from a plain dict (``cfg.market``), every value checked."""
+    parts = {}
+    for name, cls in _MARKET_PARTS.items():
+        v = dict(values.get(name) or {})
+        if cls is Advocates:
+            v.setdefault("name", name)
+        parts[name] = _make(cls, v, f"market.{name}")
+    unknown = set(values) - set(_MARKET_PARTS)
+    if unknown:
+        raise ConfigError("market", sorted(unknown), f"sections {sorted(_MARKET_PARTS)}")
+    return MarketParams(**parts)

@@ -42,6 +42,8 @@ PARALLEL_MIN = 16_384
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
+_NO_EXTRA = (np.zeros(0), np.zeros(0, np.int8), np.zeros(0))
+
 
 def _prob(key: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
@@ -289,10 +291,11 @@ class Engine:
         return new_by_cause
 
     # -- public ---------------------------------------------------------------------------
-    def seed(self, consumers) -> np.ndarray:
-        """Make ``consumers`` adopters at step 0 with cause SEED; returns new adoptions by cause.
+    def seed(self, consumers, cause: Cause = Cause.SEED) -> np.ndarray:
+        """Make ``consumers`` adopters at step 0 with ``cause``; returns new adoptions by cause.
 
-        Only allowed before the first step. Repeated ids are counted once.
+        Only allowed before the first step (several calls add up). Repeated ids and consumers
+        who already adopted are counted once.
         """
         if self.t != 0:
             raise RuntimeError("seeds are set at t = 0, before the first step")
@@ -304,16 +307,29 @@ class Engine:
         self._block_lo[0] = 0
         self._block_n[0] = ids.size
         self.adopted_at[ids] = 0
-        self.cause[ids] = Cause.SEED
+        self.cause[ids] = Cause(cause)
         return self._apply(1)
 
-    def step(self) -> np.ndarray:
-        """Advance one synchronous step; returns new adoptions by cause, int64 (len(Cause),)."""
+    def step(self, extra=None) -> np.ndarray:
+        """Advance one synchronous step; returns new adoptions by cause, int64 (len(Cause),).
+
+        Parameters
+        ----------
+        extra : tuple (h, c, m) of ndarrays of shape (n,), optional
+            ``ties`` rule only: an extra per-consumer hazard ``h`` (float64, brand channels),
+            its :class:`Cause` code ``c`` (int8) and a conversion multiplier ``m`` (float64);
+            see :mod:`diffusion_sim.kernels._ties`. Read, not kept.
+        """
         self.t += 1
         t = self.t
         rule = self.rule
+        if extra is not None and not isinstance(rule, TiesRule):
+            raise ValueError("extra hazards are only defined for the ties rule")
         if isinstance(rule, TiesRule):
             n = self.graph.n
+            h_x, c_x, m_x = extra if extra is not None else _NO_EXTRA
+            if extra is not None and not (h_x.shape == c_x.shape == m_x.shape == (n,)):
+                raise ValueError(f"extra arrays must have shape ({n},)")
             if self._meet.shape[0]:
                 _meeting_factors(
                     self.comm_adopters,
@@ -337,6 +353,9 @@ class Engine:
                 self._pow_w,
                 self._meet,
                 rule.alpha,
+                h_x,
+                c_x,
+                m_x,
                 self._new,
                 self._block_lo[:nb],
                 self._block_n[:nb],

@@ -108,6 +108,9 @@ class DiffusionModel(mesa.Model):
         New adoptions per cause in each step.
     """
 
+    #: Class of the agents made for consumers (subclasses add attributes).
+    agent_class = Consumer
+
     def __init__(
         self,
         graph: SocialGraph,
@@ -140,7 +143,7 @@ class DiffusionModel(mesa.Model):
         self._agents: dict[int, Consumer] = {}
         if agents == "all" or (agents == "auto" and graph.n <= AGENT_LIMIT):
             for i in range(graph.n):
-                self._agents[i] = Consumer(self, i)
+                self._agents[i] = self.agent_class(self, i)
 
     def consumer(self, i: int) -> Consumer:
         """The agent of consumer ``i`` (made on first request)."""
@@ -148,7 +151,7 @@ class DiffusionModel(mesa.Model):
         if agent is None:
             if not 0 <= i < self.graph.n:
                 raise IndexError(f"consumer {i} is not in [0, {self.graph.n})")
-            agent = self._agents[i] = Consumer(self, i)
+            agent = self._agents[i] = self.agent_class(self, i)
         return agent
 
     def step(self) -> None:

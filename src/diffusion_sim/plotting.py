@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .results import Replications, atomic_write
-from .states import CAUSE_NAMES, Cause
+from .states import ENGINE_CAUSES, Cause
 
 __all__ = ["plot_adoption"]
 
@@ -53,7 +53,7 @@ def plot_adoption(reps: Replications, path, title: str = "") -> Path:
 
     n = reps.runs[0].n
     cum = np.mean([np.cumsum(run.new_by_cause, axis=0) for run in reps.runs], axis=0) / n
-    names = list(CAUSE_NAMES)
+    names = [c.name.lower() for c in ENGINE_CAUSES]
     layers = [cum[:, Cause[name.upper()]] for name in names]
     bx.stackplot(t, layers, labels=names, colors=[_CAUSE_COLOURS[x] for x in names], alpha=0.85)
     bx.set(

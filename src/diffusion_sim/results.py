@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .states import CAUSE_NAMES, STATE_NAMES, Cause, State
+from .states import ENGINE_CAUSES, STATE_NAMES, Cause, State
 
 __all__ = ["Replications", "RunResult", "atomic_write", "mean_interval"]
 
@@ -145,7 +145,8 @@ class RunResult:
 
 
 def _cause_cols():
-    return [(name, Cause[name.upper()]) for name in CAUSE_NAMES]
+    # The engine's rules only produce these; brand channels are reported by diffusion_sim.market.
+    return [(c.name.lower(), c) for c in ENGINE_CAUSES]
 
 
 @dataclass(frozen=True)

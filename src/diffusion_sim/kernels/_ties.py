@@ -4,6 +4,11 @@ A non-adopter with ``S`` strong and ``W`` weak adopter neighbours adopts in a st
 probability ``1 - (1 - alpha)(1 - beta_s)^S (1 - beta_w)^W``. With random weak-tie meetings the
 weak factor is ``(1 - beta_w f_c)^w`` where ``f_c`` is the adopter share outside the consumer's
 community ``c``.
+
+Brand channels (:mod:`diffusion_sim.market`) enter as an extra hazard ``h_i`` with its cause
+``c_i`` and a conversion multiplier ``m_i`` (trust): ``p = min(1, m_i [1 - (1 - alpha)(1 -
+beta_s)^S (1 - beta_w)^W (1 - h_i)])``. With ``h_i = 0`` and ``m_i = 1`` every operation is
+the same as without them, so a market with every mechanism off is the ``ties`` rule exactly.
 """
 
 from __future__ import annotations
@@ -32,21 +37,27 @@ def _decide_range(
     pow_w,
     weak_meet,
     alpha,
+    extra_h,
+    extra_c,
+    mult,
     new,
     adopted_at,
     cause,
 ):
     k = lo
     dyn = weak_meet.shape[0] > 0
+    mk = extra_h.shape[0] > 0
     for i in range(lo, hi):
         if state[i] == ADOPTED:
             continue
         a = adopters[i]
         s = a & LOW32
         w = a >> 32
-        if not dyn and s == 0 and w == 0:
+        h_x = extra_h[i] if mk else 0.0
+        m = mult[i] if mk else 1.0
+        if not dyn and s == 0 and w == 0 and h_x == 0.0:
             # Only the external source acts: the common case, kept free of table lookups.
-            if _uniform(sk, i, 0) < alpha:
+            if _uniform(sk, i, 0) < alpha * m:
                 new[k] = i
                 k += 1
                 adopted_at[i] = t
@@ -55,12 +66,24 @@ def _decide_range(
         q_s = pow_s[s]
         q_w = weak_meet[community[i]] if dyn else pow_w[w]
         p = 1.0 - (1.0 - alpha) * q_s * q_w
+        if mk:
+            p = min(1.0, m * (1.0 - (1.0 - p) * (1.0 - h_x)))
         u = _uniform(sk, i, 0)
         if u < p:
             new[k] = i
             k += 1
             adopted_at[i] = t
-            cause[i] = _pick_cause(_uniform(sk, i, 1), alpha, 1.0 - q_s, 1.0 - q_w)
+            u1 = _uniform(sk, i, 1)
+            if h_x == 0.0:
+                cause[i] = _pick_cause(u1, alpha, 1.0 - q_s, 1.0 - q_w)
+            else:
+                # a brand channel with probability h_x / (all hazards), else as without it
+                total = alpha + (1.0 - q_s) + (1.0 - q_w) + h_x
+                if u1 * total < h_x:
+                    cause[i] = extra_c[i]
+                else:
+                    v = (u1 * total - h_x) / (total - h_x)
+                    cause[i] = _pick_cause(v, alpha, 1.0 - q_s, 1.0 - q_w)
     return k - lo
 
 
@@ -75,6 +98,9 @@ def _ties_decide(
     pow_w,
     weak_meet,
     alpha,
+    extra_h,
+    extra_c,
+    mult,
     new,
     block_lo,
     block_n,
@@ -99,6 +125,9 @@ def _ties_decide(
             pow_w,
             weak_meet,
             alpha,
+            extra_h,
+            extra_c,
+            mult,
             new,
             adopted_at,
             cause,

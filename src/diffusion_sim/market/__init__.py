@@ -1,0 +1,1 @@
+"""The brand and its strategies on top of the diffusion engine (social commerce)."""

@@ -1,0 +1,454 @@
+"""Compiled per-step passes of the market (see :mod:`diffusion_sim.market.model` for the order).
+
+Each pass is one serial loop over plain arrays. Random numbers come from the counter-based
+generator keyed by (market key, 4 t + pass, consumer, stream), so a consumer's draws do not
+depend on what other consumers do and the plays of a comparison share them (common random
+numbers). Scalar parameters travel in one float64 array ``P`` indexed by the constants below.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..rng import _step_key, _uniform
+from ..states import Cause, Relationship, State
+
+UNAWARE = np.uint8(State.UNAWARE)
+AWARE = np.uint8(State.AWARE)
+ADOPTED = np.uint8(State.ADOPTED)
+ABSENT = np.uint8(Relationship.ABSENT)
+WEAK = np.uint8(Relationship.WEAK)
+STRONG = np.uint8(Relationship.STRONG)
+C_NONE = np.int8(Cause.NONE)
+C_AD = np.int8(Cause.AD)
+C_GROUP = np.int8(Cause.GROUP)
+C_COUPON = np.int8(Cause.COUPON)
+C_REFERRAL = np.int8(Cause.REFERRAL)
+C_GROUPBUY = np.int8(Cause.GROUPBUY)
+
+#: Advocacy kinds (rows of the log-survival table) and their causes.
+ADVOCACY_CAUSES = np.array(
+    [Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC, Cause.REFERRAL], dtype=np.int8
+)
+N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
+
+# -- indices into P -----------------------------------------------------------------------
+(
+    P_TRUST0,
+    P_CTR,
+    P_CLICK_CONV,
+    P_REPEAT_DECAY,
+    P_SOCIAL_BOOST,
+    P_FOLLOW_CLICK,
+    P_MKT_SHARE,
+    P_BCAST_CONV,
+    P_QUOTA,
+    P_COUPON_VALID,
+    P_REDEEM,
+    P_SHARE_CONV,
+    P_GB_NEED,
+    P_GB_JOIN,
+    P_TOL,
+    P_MUTE,
+    P_SENS,
+    P_MEMORY,
+    P_INTERACT,
+    P_REPURCHASE,
+    P_VIP_BOOST,
+    P_BCAST_REPURCHASE,
+    P_FAIL,
+    P_FAIL_LOSS,
+    P_RECOVERY,
+    P_RECOVERY_SHARE,
+    P_PURCHASE_GAIN,
+    P_SHARE,
+    P_FOLLOW_BUY,
+    P_JOIN_GROUP,
+    P_EXIT,
+    P_CAPACITY,
+    P_GROUPS_ON,
+    N_P,
+) = range(34)
+
+# -- indices into the per-step tallies -----------------------------------------------------
+(
+    K_IMPRESSIONS,
+    K_CLICKS,
+    K_DELIVERED,
+    K_COUPONS_ISSUED,
+    K_MUTED,
+    K_NEW_AWARE,
+    K_PURCHASES,
+    K_REPEAT,
+    K_FAILURES,
+    K_NEW_FOLLOWERS,
+    K_EXITS,
+    K_COUPONS_REDEEMED,
+    K_REFERRALS,
+    K_GROUPBUYS,
+    N_TALLY,
+) = range(15)
+
+
+@njit(cache=True)
+def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched):
+    """Log-survival of each non-adopter against the posts of today's advocates.
+
+    ``L[k, i] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
+    per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
+    ``touched`` once (``flag`` marks them); returns how many.
+    """
+    nt = 0
+    for a in range(sources.shape[0]):
+        j = sources[a]
+        k = kinds[a]
+        bs = min(b_s[k] * weight[a], 1.0)
+        bw = min(b_w[k] * weight[a], 1.0)
+        ls = math.log1p(-bs) if bs < 1.0 else -np.inf
+        lw = math.log1p(-bw) if bw < 1.0 else -np.inf
+        for e in range(indptr[j], indptr[j + 1]):
+            i = indices[e]
+            if state[i] == ADOPTED:
+                continue
+            x = ls if tie[e] != 0 else lw
+            if x == 0.0:
+                continue
+            if not flag[i]:
+                flag[i] = True
+                touched[nt] = i
+                nt += 1
+            L[k, i] += x
+    return nt
+
+
+@njit(cache=True)
+def _recent_update(indptr, indices, buyers, delta, recent):
+    """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
+    for a in range(buyers.shape[0]):
+        j = buyers[a]
+        for e in range(indptr[j], indptr[j + 1]):
+            recent[indices[e]] += delta
+
+
+@njit(cache=True)
+def _ad_candidates(t, key, state, adopters, last_ad, cap_days, mode, in_community, out_ids, out_u):
+    """Consumers an ad may reach today and their priority (smaller first); returns how many.
+
+    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
+    """
+    sk = _step_key(key, 4 * t + 2)
+    m = 0
+    for i in range(state.shape[0]):
+        if t - last_ad[i] < cap_days:
+            continue
+        if mode == 1 and state[i] == ADOPTED:
+            continue
+        if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
+            continue
+        if mode == 3 and not in_community[i]:
+            continue
+        out_ids[m] = i
+        out_u[m] = _uniform(sk, i, 2)
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def _prepare(
+    t,
+    key,
+    P,
+    state,
+    counts,
+    adopters,
+    trust,
+    rel,
+    churned,
+    group,
+    group_count,
+    vip_group,
+    vip_count,
+    group_shares,
+    msgs_month,
+    mshare,
+    last_ad,
+    ads_seen,
+    ad_today,
+    bcast_today,
+    coupon_budget_n,
+    coupon_until,
+    touch,
+    L,
+    flag,
+    touched,
+    n_touched,
+    recent,
+    gb_on,
+    follow_new,
+    bcast_rx,
+    h_x,
+    c_x,
+    m_x,
+    tally,
+):
+    """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
+
+    Reads the state after ``t - 1`` (and today's plan: ``ad_today``, ``bcast_today``, up to
+    ``coupon_budget_n`` coupons); writes ``h_x``, ``c_x``, ``m_x`` for the engine, and the
+    consumer's own exposure records (awareness, touches, quotas, fatigue, muting).
+    """
+    sk = _step_key(key, 4 * t)
+    trust0 = P[P_TRUST0]
+    quota = P[P_QUOTA]
+    mkt = P[P_MKT_SHARE]
+    lam = P[P_MEMORY]
+    coupons_left = coupon_budget_n
+    hz = np.zeros(8)
+    cz = np.zeros(8, dtype=np.int8)
+    for i in range(state.shape[0]):
+        adopted = state[i] == ADOPTED
+        m_x[i] = trust[i] / trust0
+        bcast_rx[i] = 0
+        nh = 0
+        n_mkt = 0  # marketing messages received today
+        x_sum = 0.0
+        if ad_today[i]:
+            tally[K_IMPRESSIONS] += 1
+            if state[i] == UNAWARE:
+                state[i] = AWARE
+                counts[UNAWARE] -= 1
+                counts[AWARE] += 1
+                tally[K_NEW_AWARE] += 1
+            ctr = P[P_CTR] * P[P_REPEAT_DECAY] ** ads_seen[i]
+            if adopters[i] != 0:
+                ctr *= P[P_SOCIAL_BOOST]  # a friend's interaction shows under the ad
+            ads_seen[i] += 1
+            last_ad[i] = t
+            n_mkt += 1
+            x_sum += 1.0
+            if _uniform(sk, i, 0) < ctr:
+                tally[K_CLICKS] += 1
+                touch[i] = C_AD
+                if rel[i] == ABSENT and not churned[i] and _uniform(sk, i, 1) < P[P_FOLLOW_CLICK]:
+                    follow_new[i] = 1
+                if not adopted:
+                    hz[nh] = P[P_CLICK_CONV]
+                    cz[nh] = C_AD
+                    nh += 1
+        g = group[i]
+        if g >= 0 and bcast_today and msgs_month[i] < quota:
+            msgs_month[i] += 1
+            bcast_rx[i] = 1
+            tally[K_DELIVERED] += 1
+            n_mkt += 1
+            x_sum += mkt
+            trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
+            if not adopted and P[P_BCAST_CONV] > 0.0:
+                hz[nh] = P[P_BCAST_CONV]
+                cz[nh] = C_GROUP
+                nh += 1
+        if g >= 0 and not adopted and group_shares[g] > 0:
+            hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
+            cz[nh] = C_GROUP
+            nh += 1
+        if (
+            coupons_left > 0
+            and rel[i] != ABSENT
+            and coupon_until[i] < t
+            and msgs_month[i] < quota
+        ):
+            coupons_left -= 1
+            msgs_month[i] += 1
+            coupon_until[i] = t + np.int32(P[P_COUPON_VALID]) - 1
+            touch[i] = C_COUPON
+            tally[K_COUPONS_ISSUED] += 1
+            n_mkt += 1
+            x_sum += 1.0
+        if not adopted and coupon_until[i] >= t:
+            hz[nh] = P[P_REDEEM]
+            cz[nh] = C_COUPON
+            nh += 1
+        if gb_on and not adopted and recent[i] >= P[P_GB_NEED]:
+            hz[nh] = P[P_GB_JOIN]
+            cz[nh] = C_GROUPBUY
+            nh += 1
+        if flag[i]:
+            for k in range(L.shape[0]):
+                if L[k, i] < 0.0:
+                    hz[nh] = -math.expm1(L[k, i])
+                    cz[nh] = ADVOCACY_CAUSES[k]
+                    nh += 1
+        # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
+        if nh == 0:
+            h_x[i] = 0.0
+            c_x[i] = C_NONE
+        else:
+            surv = 1.0
+            tot = 0.0
+            for c in range(nh):
+                surv *= 1.0 - hz[c]
+                tot += hz[c]
+            h_x[i] = 1.0 - surv
+            x = _uniform(sk, i, 2) * tot
+            pick = nh - 1
+            acc = 0.0
+            for c in range(nh):
+                acc += hz[c]
+                if x < acc:
+                    pick = c
+                    break
+            c_x[i] = cz[pick]
+        # fatigue (3:7 rule): each brand message moves the perceived marketing share
+        if n_mkt > 0:
+            avg = x_sum / n_mkt
+            for _ in range(n_mkt):
+                mshare[i] = (1.0 - lam) * mshare[i] + lam * avg
+            if rel[i] != ABSENT:
+                over = max(0.0, mshare[i] - P[P_TOL])
+                p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
+                if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
+                    tally[K_MUTED] += 1
+                    _leave(i, rel, churned, group, group_count, vip_group, vip_count)
+                    follow_new[i] = 0
+    # clear the advocacy table for the next step (only the touched entries)
+    for a in range(n_touched):
+        i = touched[a]
+        flag[i] = False
+        for k in range(L.shape[0]):
+            L[k, i] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _leave(i, rel, churned, group, group_count, vip_group, vip_count):
+    """Consumer ``i`` mutes the brand / leaves its groups: relationship becomes ABSENT."""
+    rel[i] = ABSENT
+    churned[i] = True
+    g = group[i]
+    if g >= 0:
+        group_count[g] -= 1
+        group[i] = -1
+    v = vip_group[i]
+    if v >= 0:
+        vip_count[v] -= 1
+        vip_group[i] = -1
+
+
+@njit(cache=True)
+def _settle(
+    t,
+    key,
+    P,
+    state,
+    adopted_at,
+    cause,
+    trust,
+    rel,
+    churned,
+    group,
+    group_count,
+    n_groups,
+    vip_group,
+    vip_count,
+    next_shares,
+    purchases,
+    last_buy,
+    coupon_until,
+    touch,
+    channel,
+    follow_new,
+    bcast_rx,
+    buyers,
+    channel_new,
+    tally,
+):
+    """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
+    following and group joining, exits. Returns (buyers listed, service failures handled).
+
+    New group members fill the newest customer group; when it holds ``capacity`` members a new
+    one opens (``n_groups[0]`` counts them; ``group_count`` has a slot for every group that
+    ``n`` consumers could need).
+    """
+    sk = _step_key(key, 4 * t + 1)
+    trust0 = P[P_TRUST0]
+    nb = 0
+    n_recovered = 0
+    groups_on = P[P_GROUPS_ON] != 0.0
+    cap = P[P_CAPACITY]
+    for i in range(state.shape[0]):
+        if state[i] == ADOPTED:
+            bought = False
+            if adopted_at[i] == t:
+                c = cause[i]
+                channel[i] = c if c >= C_AD else touch[i]
+                channel_new[channel[i]] += 1
+                if c == C_REFERRAL:
+                    tally[K_REFERRALS] += 1
+                elif c == C_GROUPBUY:
+                    tally[K_GROUPBUYS] += 1
+                bought = True
+                if (
+                    groups_on
+                    and rel[i] == ABSENT
+                    and not churned[i]
+                    and _uniform(sk, i, 0) < P[P_FOLLOW_BUY]
+                ):
+                    follow_new[i] = 1
+            elif adopted_at[i] < t:
+                r = P[P_REPURCHASE]
+                if rel[i] == STRONG:
+                    r = min(1.0, r * P[P_VIP_BOOST])
+                if bcast_rx[i]:
+                    r = 1.0 - (1.0 - r) * (1.0 - P[P_BCAST_REPURCHASE])
+                if coupon_until[i] >= t:
+                    r = 1.0 - (1.0 - r) * (1.0 - P[P_REDEEM])
+                r = min(1.0, r * trust[i] / trust0)
+                if _uniform(sk, i, 0) < r:
+                    bought = True
+                    tally[K_REPEAT] += 1
+            if bought:
+                if coupon_until[i] >= t:  # a valid coupon is used on any purchase
+                    tally[K_COUPONS_REDEEMED] += 1
+                    coupon_until[i] = -1
+                purchases[i] += 1
+                last_buy[i] = t
+                tally[K_PURCHASES] += 1
+                buyers[nb] = i
+                nb += 1
+                if _uniform(sk, i, 1) < P[P_FAIL]:
+                    tally[K_FAILURES] += 1
+                    loss = P[P_FAIL_LOSS]
+                    if P[P_RECOVERY] != 0.0:
+                        loss *= 1.0 - P[P_RECOVERY_SHARE]
+                        n_recovered += 1
+                    elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
+                        rel[i] = WEAK
+                        v = vip_group[i]
+                        if v >= 0:
+                            vip_count[v] -= 1
+                            vip_group[i] = -1
+                    trust[i] = max(0.0, trust[i] - loss)
+                else:
+                    trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
+                g = group[i]
+                if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
+                    next_shares[g] += 1
+        if follow_new[i]:
+            follow_new[i] = 0
+            if rel[i] == ABSENT and not churned[i]:
+                rel[i] = WEAK
+                tally[K_NEW_FOLLOWERS] += 1
+                if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
+                    ng = n_groups[0]
+                    if ng == 0 or group_count[ng - 1] >= cap:
+                        ng += 1
+                        n_groups[0] = ng
+                    group[i] = ng - 1
+                    group_count[ng - 1] += 1
+                    touch[i] = C_GROUP
+        elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
+            tally[K_EXITS] += 1
+            _leave(i, rel, churned, group, group_count, vip_group, vip_count)
+    return nb, n_recovered

@@ -1,0 +1,621 @@
+"""The social-commerce model: the diffusion engine plus the brand, its customers and its plays.
+
+:class:`MarketModel` is a :class:`~diffusion_sim.model.DiffusionModel` whose ``ties`` rule is
+organic word of mouth (the first purchase is the engine's adoption) and whose brand adds, each
+step ``t`` (one day), in this order:
+
+1. **plan** (numpy, reads the state after ``t - 1``): VIP fees, birthdays, monitoring and
+   win-back, admissions; today's ad impressions; whether a group broadcast goes out; how many
+   coupons may be issued; which advocates post. Every cost is checked against the strategy's
+   remaining budget first, so spend never exceeds it.
+2. **prepare** (compiled): each consumer's exposures become an extra hazard with its channel,
+   and a trust multiplier (:mod:`diffusion_sim.market._kernels`).
+3. **engine step**: first purchases, ``1 - (1 - p_ties)(1 - h)`` scaled by trust, with the
+   true cause drawn in proportion to the hazards.
+4. **settle** (compiled): repeat purchases, service failures and trust, following, group
+   joining, shares in groups, exits; per-outcome costs (coupons, referrals, group-buys).
+
+With every mechanism off (``MarketParams.off()``, no budget) steps 1, 2 and 4 leave the engine's
+inputs at ``h = 0``, ``m = 1``, and the run equals the ``ties`` rule exactly (tested).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..contagion import TiesRule
+from ..errors import ConfigError
+from ..graph.bridges import bridge_scores
+from ..graph.social_graph import SocialGraph
+from ..model import Consumer, DiffusionModel
+from ..rng import key_from_seed_sequence, uniforms
+from ..seeding import Seeding
+from ..states import Cause, Relationship, State
+from . import _kernels as K
+from .params import STRATEGIES, MarketParams
+from .results import MarketRun
+
+__all__ = ["MarketConsumer", "MarketModel"]
+
+_ADV_ROW = {"bridging": 1, "kol": 2, "koc": 3}
+_ADV_CAUSE = {"bridging": Cause.BRIDGE, "kol": Cause.KOL, "koc": Cause.KOC}
+_S = {s: k for k, s in enumerate(STRATEGIES)}
+_AD_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
+
+
+class MarketConsumer(Consumer):
+    """A consumer with the brand's view of them (all read from the model's arrays)."""
+
+    @property
+    def relationship(self) -> Relationship:
+        return Relationship(int(self.model.rel[self.index]))
+
+    @property
+    def trust(self) -> float:
+        return float(self.model.trust[self.index])
+
+    @property
+    def purchases(self) -> int:
+        return int(self.model.purchases[self.index])
+
+    @property
+    def churned(self) -> bool:
+        return bool(self.model.churned[self.index])
+
+    @property
+    def channel(self) -> Cause:
+        """Last-touch channel code recorded at the first purchase (NONE: untracked)."""
+        return Cause(int(self.model.channel[self.index]))
+
+
+class MarketModel(DiffusionModel):
+    """One run of the market under one play (a budget per strategy).
+
+    Parameters
+    ----------
+    graph : SocialGraph
+    rule : TiesRule
+        Organic word of mouth and the external (Bass ``p``) source.
+    params : MarketParams
+    budgets : dict of str to float, optional
+        CNY per strategy (keys from :data:`~diffusion_sim.market.params.STRATEGIES`);
+        missing ones get 0.
+    horizon : int
+        Days the plan runs for (budgets are paced over it).
+    seeding : Seeding, optional
+        Organic customers at ``t = 0`` (before any play).
+    seed : int or SeedSequence
+        Split into the engine key, the model RNG and the market key; the same seed gives
+        every play the same random numbers (common random numbers).
+    """
+
+    agent_class = MarketConsumer
+
+    def __init__(
+        self,
+        graph: SocialGraph,
+        rule: TiesRule,
+        params: MarketParams | None = None,
+        budgets: dict | None = None,
+        *,
+        horizon: int = 180,
+        seeding: Seeding | None = None,
+        agents: str = "lazy",
+        parallel: bool | None = None,
+        seed=None,
+    ):
+        if not isinstance(rule, TiesRule):
+            raise ConfigError("contagion.rule", getattr(rule, "name", rule), "'ties'")
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+            raise ConfigError("sim.steps", horizon, "an integer >= 1")
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        super().__init__(graph, rule, seeding, agents=agents, parallel=parallel, seed=ss)
+        # a third child after the engine's and the model's: the market's own counter stream
+        self.market_key = np.uint64(key_from_seed_sequence(ss.spawn(1)[0]))
+        self.params = params = params if params is not None else MarketParams()
+        budgets = dict(budgets or {})
+        for s, b in budgets.items():
+            if s not in _S:
+                raise ConfigError(f"budgets.{s}", s, f"a strategy, one of {list(STRATEGIES)}")
+            if isinstance(b, bool) or not isinstance(b, int | float) or not (
+                math.isfinite(b) and b >= 0
+            ):
+                raise ConfigError(f"budgets.{s}", b, "a finite amount of CNY >= 0")
+        self.budget = np.array([float(budgets.get(s, 0.0)) for s in STRATEGIES])
+        self.remaining = self.budget.copy()
+        self.horizon = horizon
+        n = graph.n
+        self._P = _param_vector(params)
+        # -- per-consumer arrays (the brand's view) --
+        self.trust = np.full(n, params.trust.initial)
+        self.rel = np.zeros(n, np.uint8)
+        self.churned = np.zeros(n, np.bool_)
+        self.group = np.full(n, -1, np.int32)
+        self.vip_group = np.full(n, -1, np.int32)
+        self.purchases = np.zeros(n, np.int32)
+        self.last_buy = np.full(n, -1, np.int32)
+        self.active_since = np.zeros(n, np.int32)
+        self.msgs_month = np.zeros(n, np.int32)
+        self.mshare = np.zeros(n)
+        self.last_ad = np.full(n, -(10**6), np.int32)
+        self.ads_seen = np.zeros(n, np.int32)
+        self.coupon_until = np.full(n, -1, np.int32)
+        self.touch = np.zeros(n, np.int8)
+        self.channel = np.zeros(n, np.int8)
+        self.adv_row = np.zeros(n, np.int8)
+        self.adv_until = np.zeros(n, np.int32)
+        self.birthday = (np.arange(n, dtype=np.int64) * 7919 + int(self.market_key % 365)) % 365
+        # -- scratch --
+        self._ad_today = np.zeros(n, np.bool_)
+        self._follow_new = np.zeros(n, np.uint8)
+        self._bcast_rx = np.zeros(n, np.uint8)
+        self._h = np.zeros(n)
+        self._c = np.zeros(n, np.int8)
+        self._m = np.ones(n)
+        self._L = np.zeros((K.N_ADVOCACY, n))
+        self._flag = np.zeros(n, np.bool_)
+        self._touched = np.empty(n, np.int64)
+        self._buyers = np.empty(n, np.int64)
+        self._recent = np.zeros(n, np.int32)
+        self._recent_log: list[np.ndarray] = []
+        self._ad_ids = np.empty(n, np.int64)
+        self._ad_u = np.empty(n)
+        gslots = n // max(params.groups.capacity, 1) + 2
+        self.group_count = np.zeros(gslots, np.int64)
+        self._n_groups = np.zeros(1, np.int64)
+        self.vip_count = np.zeros(n // max(params.vip.capacity, 1) + 2, np.int64)
+        self._n_vip_groups = 0
+        self._shares = np.zeros(gslots, np.int64)
+        self._next_shares = np.zeros(gslots, np.int64)
+        self._in_community = np.zeros(0, np.bool_)
+        if params.ads.targeting == "community":
+            self._in_community = np.isin(graph.community, np.asarray(params.ads.communities))
+        # -- per-step records (row 0: t = 0) --
+        self._spend = [np.zeros(len(STRATEGIES))]
+        self._tally = [np.zeros(K.N_TALLY, np.int64)]
+        self._revenue = [0.0]
+        self._service = [0.0]
+        self._levels = [self._level_counts()]
+        self._channel_new = [np.bincount(self.channel[self.seeds], minlength=len(Cause))]
+        self._recruit()
+
+    # -- t = 0: advocates --------------------------------------------------------------------
+    def _recruit(self) -> None:
+        """Recruit advocates (free sample plus fee) with the bridging / KOL / KOC budgets."""
+        unit = self.params.product.unit_cost
+        eng = self.engine
+        for name in ("bridging", "kol", "koc"):
+            s = _S[name]
+            adv = getattr(self.params, name)
+            price = adv.fee + unit
+            k = int(self.remaining[s] // price) if price > 0 else 0
+            free = np.flatnonzero(eng.state != State.ADOPTED)
+            k = min(k, free.size)
+            if k == 0:
+                continue
+            ids = self._rank_targets(adv.target, free)[:k]
+            new = eng.seed(ids, _ADV_CAUSE[name])
+            self._new[0] = self._new[0] + new
+            self.adv_row[ids] = _ADV_ROW[name]
+            self.adv_until[ids] = adv.campaign_days
+            self.channel[ids] = _ADV_CAUSE[name]
+            self.purchases[ids] = 0  # a free sample is not a purchase
+            cost = k * price
+            self.remaining[s] -= cost
+            self._spend[0][s] += cost
+            self._channel_new[0][_ADV_CAUSE[name]] += k
+        self._levels[0] = self._level_counts()
+        self._counts[0] = eng.counts.copy()
+
+    def _rank_targets(self, target: str, free: np.ndarray) -> np.ndarray:
+        g = self.graph
+        if target == "hubs":
+            deg = g.degree()[free]
+            return free[np.lexsort((free, -deg))]
+        if target == "random":
+            u = uniforms(self.market_key, 3, free, 3)  # substep 3 of t = 0: recruitment
+            return free[np.argsort(u, kind="stable")]
+        sc = bridge_scores(g)
+        reach = sc["communities_reached"][free]
+        con = np.nan_to_num(sc["constraint"][free], nan=np.inf)
+        return free[np.lexsort((free, con, -reach))]
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _level_counts(self) -> np.ndarray:
+        """followers, VIP members, churned, repeat customers (levels, not flows)."""
+        return np.array(
+            [
+                np.count_nonzero(self.rel == Relationship.WEAK),
+                np.count_nonzero(self.rel == Relationship.STRONG),
+                np.count_nonzero(self.churned),
+                np.count_nonzero(self.purchases >= 2),
+            ],
+            dtype=np.int64,
+        )
+
+    def _pay(self, strategy: str, amount: float) -> None:
+        s = _S[strategy]
+        assert amount <= self.remaining[s] + 1e-6, (strategy, amount, self.remaining[s])
+        self.remaining[s] = max(0.0, self.remaining[s] - amount)
+        self._spend_today[s] += amount
+
+    # -- the brand's plan for step t ---------------------------------------------------------
+    def _plan_vip(self, t: int) -> None:
+        p = self.params.vip
+        s = _S["vip"]
+        fee_day = p.cost_per_member_month / 30.0
+        days_left = self.horizon - t + 1
+        members = np.flatnonzero(self.rel == Relationship.STRONG)
+        if members.size == 0 and self.remaining[s] <= 0:
+            return
+        committed = members.size * fee_day * days_left
+        free = self.remaining[s] - committed
+        # birthdays: a perk and a trust boost, if the budget allows
+        bd = members[self.birthday[members] == t % 365]
+        if bd.size and p.birthday_cost >= 0:
+            k = bd.size if p.birthday_cost == 0 else int(max(free, 0) // p.birthday_cost)
+            bd = bd[: min(bd.size, k)]
+            self.trust[bd] = np.minimum(1.0, self.trust[bd] + p.birthday_trust)
+            self._pay("vip", bd.size * p.birthday_cost)
+            free -= bd.size * p.birthday_cost
+        # monitoring: members inactive for inactive_days get a win-back action or are demoted
+        since = np.maximum(self.last_buy[members], self.active_since[members])
+        idle = members[t - since >= p.inactive_days]
+        if idle.size:
+            k = idle.size if p.winback_cost == 0 else int(max(free, 0) // p.winback_cost)
+            tried = idle[: min(idle.size, k)]
+            self._pay("vip", tried.size * p.winback_cost)
+            free -= tried.size * p.winback_cost
+            ok = uniforms(self.market_key, 4 * t + 2, tried, 0) < p.winback_success
+            self.active_since[tried[ok]] = t
+            self._demote(np.concatenate([tried[~ok], idle[tried.size :]]))
+            members = np.flatnonzero(self.rel == Relationship.STRONG)
+            committed = members.size * fee_day * days_left
+            free = self.remaining[s] - committed
+        # admissions, best customers first, while their fees to the horizon are covered
+        if self.remaining[s] > 0:
+            el = np.flatnonzero(
+                (self.rel == Relationship.WEAK)
+                & (self.purchases >= p.min_purchases)
+                & (self.engine.state == State.ADOPTED)
+            )
+            if el.size:
+                order = np.lexsort((el, -self.last_buy[el], -self.purchases[el]))
+                el = el[order]
+                per = fee_day * days_left
+                k = el.size if per == 0 else int(max(free, 0) // per)
+                if p.entry == "top":
+                    k = min(k, max(p.capacity - members.size, 0))
+                el = el[: min(k, el.size)]
+                self._admit(el, t)
+                members = np.flatnonzero(self.rel == Relationship.STRONG)
+        self._pay("vip", members.size * fee_day)
+
+    def _admit(self, ids: np.ndarray, t: int) -> None:
+        cap = self.params.vip.capacity
+        for i in ids:
+            v = self._n_vip_groups - 1
+            if v < 0 or self.vip_count[v] >= cap:
+                self._n_vip_groups += 1
+                v += 1
+                if v >= self.vip_count.shape[0]:
+                    self.vip_count = np.concatenate([self.vip_count, np.zeros_like(self.vip_count)])
+            self.vip_group[i] = v
+            self.vip_count[v] += 1
+        self.rel[ids] = Relationship.STRONG
+        self.active_since[ids] = t
+
+    def _demote(self, ids: np.ndarray) -> None:
+        if ids.size == 0:
+            return
+        v = self.vip_group[ids]
+        np.subtract.at(self.vip_count, v[v >= 0], 1)
+        self.vip_group[ids] = -1
+        self.rel[ids] = Relationship.WEAK
+
+    def _plan_ads(self, t: int) -> np.ndarray:
+        p = self.params.ads
+        s = _S["ads"]
+        if self.remaining[s] <= 0:
+            return self._ad_ids[:0]
+        days_left = self.horizon - t + 1
+        target = min(p.daily_budget_max, self.remaining[s] / days_left)
+        k = int(target / p.cpm * 1000.0 + 1e-9)
+        if k == 0:
+            return self._ad_ids[:0]
+        m = K._ad_candidates(
+            t,
+            self.market_key,
+            self.engine.state,
+            self.engine.adopters,
+            self.last_ad,
+            p.frequency_cap_days,
+            _AD_MODES[p.targeting],
+            self._in_community,
+            self._ad_ids,
+            self._ad_u,
+        )
+        if m > k:
+            pick = np.argpartition(self._ad_u[:m], k - 1)[:k]
+            ids = np.sort(self._ad_ids[:m][pick])
+        else:
+            ids = self._ad_ids[:m].copy()
+        self._pay("ads", ids.size * p.cpm / 1000.0)
+        return ids
+
+    def _broadcast_today(self, t: int) -> bool:
+        g = self.params.groups
+        if not g.enabled or g.broadcasts_per_month == 0:
+            return False
+        d = (t - 1) % 30
+        days = {j * 30 // g.broadcasts_per_month for j in range(g.broadcasts_per_month)}
+        if d not in days:
+            return False
+        u = uniforms(self.market_key, 4 * t + 2, np.zeros(1, np.int64), 1)[0]
+        return bool(u < g.execution_rate)
+
+    def _coupons_today(self, t: int) -> int:
+        p = self.params.coupons
+        s = _S["coupons"]
+        if self.remaining[s] <= 0 or (t - 1) % p.every_days != 0:
+            return 0
+        outstanding = np.count_nonzero(self.coupon_until >= t)
+        # every coupon out may be redeemed: keep their value reserved
+        return max(0, int((self.remaining[s] - outstanding * p.value) // p.value))
+
+    def _advocacy(self, t: int) -> int:
+        """Fill the log-survival table from today's posting advocates; returns targets."""
+        parts, kinds, weights = [], [], []
+        trust0 = self.params.trust.initial
+        if self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0:
+            vip = np.flatnonzero(self.rel == Relationship.STRONG)
+            parts.append(vip)
+            kinds.append(np.zeros(vip.size, np.int64))
+        if self._campaign_open >= t:
+            adv = np.flatnonzero((self.adv_row > 0) & (self.adv_until >= t))
+            parts.append(adv)
+            kinds.append(self.adv_row[adv].astype(np.int64))
+        if self.remaining[_S["referral"]] > 0:
+            lo = max(1, t - self.params.referral.share_days)
+            ref = np.flatnonzero(self.last_buy >= lo)
+            parts.append(ref)
+            kinds.append(np.full(ref.size, 4, np.int64))
+        if not parts:
+            return 0
+        src = np.concatenate(parts)
+        if src.size == 0:
+            return 0
+        kind = np.concatenate(kinds)
+        weights = self.trust[src] / trust0
+        g = self.graph
+        nt = K._advocacy(
+            g.indptr,
+            g.indices,
+            g.tie,
+            self.engine.state,
+            src,
+            kind,
+            weights,
+            self._adv_bs,
+            self._adv_bw,
+            self._L,
+            self._flag,
+            self._touched,
+        )
+        if self.remaining[_S["referral"]] > 0 and nt:
+            # rewards are paid per success: only run today if every possible one is covered
+            tt = self._touched[:nt]
+            at_risk = np.count_nonzero(self._L[4, tt] < 0)
+            if at_risk * self.params.referral.reward > self.remaining[_S["referral"]]:
+                self._L[4, tt] = 0.0
+        return nt
+
+    def _groupbuy_on(self, t: int) -> bool:
+        p = self.params.groupbuy
+        s = _S["groupbuy"]
+        g = self.graph
+        if self._recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
+            K._recent_update(g.indptr, g.indices, self._recent_log[-1], 1, self._recent)
+            if len(self._recent_log) > p.window_days:
+                old = self._recent_log.pop(0)
+                K._recent_update(g.indptr, g.indices, old, -1, self._recent)
+        if self.remaining[s] <= 0:
+            return False
+        at_risk = np.count_nonzero(
+            (self._recent >= p.team_size - 1) & (self.engine.state != State.ADOPTED)
+        )
+        return at_risk * p.discount <= self.remaining[s]
+
+    @property
+    def _adv_bs(self) -> np.ndarray:
+        p = self.params
+        return np.array(
+            [
+                p.vip.advocacy_strong,
+                p.bridging.advocacy_strong,
+                p.kol.advocacy_strong,
+                p.koc.advocacy_strong,
+                p.referral.advocacy_strong,
+            ]
+        )
+
+    @property
+    def _adv_bw(self) -> np.ndarray:
+        p = self.params
+        return np.array(
+            [
+                p.vip.advocacy_weak,
+                p.bridging.advocacy_weak,
+                p.kol.advocacy_weak,
+                p.koc.advocacy_weak,
+                p.referral.advocacy_weak,
+            ]
+        )
+
+    @property
+    def _campaign_open(self) -> int:
+        return int(self.adv_until.max(initial=0))
+
+    # -- one step ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One day: plan, prepare, engine step, settle (see the module docstring)."""
+        t = self.engine.t + 1
+        p = self.params
+        self._spend_today = np.zeros(len(STRATEGIES))
+        self._tally_today = tally = np.zeros(K.N_TALLY, np.int64)
+        if (t - 1) % 30 == 0:
+            self.msgs_month[:] = 0  # the platform's quota is per natural month
+        self._shares, self._next_shares = self._next_shares, self._shares
+        self._next_shares[:] = 0
+        self._plan_vip(t)
+        ad_ids = self._plan_ads(t)
+        self._ad_today[ad_ids] = True
+        bcast = self._broadcast_today(t)
+        n_coupons = self._coupons_today(t)
+        nt = self._advocacy(t)
+        gb = self._groupbuy_on(t) if self.budget[_S["groupbuy"]] > 0 else False
+        eng = self.engine
+        K._prepare(
+            t,
+            self.market_key,
+            self._P,
+            eng.state,
+            eng.counts,
+            eng.adopters,
+            self.trust,
+            self.rel,
+            self.churned,
+            self.group,
+            self.group_count,
+            self.vip_group,
+            self.vip_count,
+            self._shares,
+            self.msgs_month,
+            self.mshare,
+            self.last_ad,
+            self.ads_seen,
+            self._ad_today,
+            bcast,
+            n_coupons,
+            self.coupon_until,
+            self.touch,
+            self._L,
+            self._flag,
+            self._touched,
+            nt,
+            self._recent,
+            gb,
+            self._follow_new,
+            self._bcast_rx,
+            self._h,
+            self._c,
+            self._m,
+            tally,
+        )
+        self._ad_today[ad_ids] = False
+        new = eng.step(extra=(self._h, self._c, self._m))
+        channel_new = np.zeros(len(Cause), np.int64)
+        nb, n_rec = K._settle(
+            t,
+            self.market_key,
+            self._P,
+            eng.state,
+            eng.adopted_at,
+            eng.cause,
+            self.trust,
+            self.rel,
+            self.churned,
+            self.group,
+            self.group_count,
+            self._n_groups,
+            self.vip_group,
+            self.vip_count,
+            self._next_shares,
+            self.purchases,
+            self.last_buy,
+            self.coupon_until,
+            self.touch,
+            self.channel,
+            self._follow_new,
+            self._bcast_rx,
+            self._buyers,
+            channel_new,
+            tally,
+        )
+        if self.budget[_S["groupbuy"]] > 0:
+            self._recent_log.append(self._buyers[:nb].copy())
+        self._pay("coupons", tally[K.K_COUPONS_REDEEMED] * p.coupons.value)
+        self._pay("referral", tally[K.K_REFERRALS] * p.referral.reward)
+        self._pay("groupbuy", tally[K.K_GROUPBUYS] * p.groupbuy.discount)
+        self._new.append(new)
+        self._counts.append(eng.counts.copy())
+        self._spend.append(self._spend_today)
+        self._tally.append(tally)
+        self._revenue.append(tally[K.K_PURCHASES] * p.product.price)
+        self._service.append(n_rec * p.trust.recovery_cost)
+        self._levels.append(self._level_counts())
+        self._channel_new.append(channel_new)
+
+    def run(self, steps: int | None = None) -> MarketRun:
+        """Run ``steps`` days (default: up to the horizon) and return the whole run so far."""
+        steps = self.horizon - self.engine.t if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+            raise ConfigError("sim.steps", steps, "an integer >= 0")
+        for _ in range(steps):
+            self.step()
+        return self.result()
+
+    def result(self) -> MarketRun:
+        return MarketRun(
+            counts=self.counts,
+            new_by_cause=self.new_by_cause,
+            new_by_channel=np.asarray(self._channel_new),
+            tally=np.asarray(self._tally),
+            levels=np.asarray(self._levels),
+            spend=np.asarray(self._spend),
+            revenue=np.asarray(self._revenue, dtype=np.float64),
+            service_cost=np.asarray(self._service, dtype=np.float64),
+            budget=self.budget.copy(),
+            margin=self.params.product.margin,
+            organic_seeds=int(self.seeds.size),
+        )
+
+
+def _param_vector(p: MarketParams) -> np.ndarray:
+    P = np.zeros(K.N_P)
+    P[K.P_TRUST0] = p.trust.initial
+    P[K.P_CTR] = p.ads.ctr
+    P[K.P_CLICK_CONV] = p.ads.click_conversion
+    P[K.P_REPEAT_DECAY] = p.ads.repeat_decay
+    P[K.P_SOCIAL_BOOST] = p.ads.social_boost
+    P[K.P_FOLLOW_CLICK] = p.ads.follow_on_click if p.groups.enabled else 0.0
+    P[K.P_MKT_SHARE] = p.groups.marketing_share
+    P[K.P_BCAST_CONV] = p.groups.broadcast_conversion
+    P[K.P_QUOTA] = p.groups.monthly_quota
+    P[K.P_COUPON_VALID] = p.coupons.valid_days
+    P[K.P_REDEEM] = p.coupons.redeem
+    P[K.P_SHARE_CONV] = p.groups.share_conversion
+    P[K.P_GB_NEED] = p.groupbuy.team_size - 1
+    P[K.P_GB_JOIN] = p.groupbuy.join
+    P[K.P_TOL] = p.fatigue.tolerance
+    P[K.P_MUTE] = p.fatigue.mute_per_message
+    P[K.P_SENS] = p.fatigue.sensitivity
+    P[K.P_MEMORY] = p.fatigue.memory
+    P[K.P_INTERACT] = p.trust.interaction_gain
+    P[K.P_REPURCHASE] = p.product.repurchase
+    P[K.P_VIP_BOOST] = p.vip.repurchase_boost
+    P[K.P_BCAST_REPURCHASE] = p.groups.broadcast_repurchase
+    P[K.P_FAIL] = p.product.service_failure
+    P[K.P_FAIL_LOSS] = p.trust.failure_loss
+    P[K.P_RECOVERY] = 1.0 if p.trust.recovery else 0.0
+    P[K.P_RECOVERY_SHARE] = p.trust.recovery_share
+    P[K.P_PURCHASE_GAIN] = p.trust.purchase_gain
+    P[K.P_SHARE] = p.groups.share_prob
+    P[K.P_FOLLOW_BUY] = p.groups.follow_on_purchase if p.groups.enabled else 0.0
+    P[K.P_JOIN_GROUP] = p.groups.join_group
+    P[K.P_EXIT] = p.groups.exit_rate
+    P[K.P_CAPACITY] = p.groups.capacity
+    P[K.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
+    return P

@@ -1,0 +1,455 @@
+"""Parameters of the market, the brand's strategies and the comparison.
+
+Each dataclass is both the Hydra schema (registered in the ConfigStore by
+:mod:`diffusion_sim.config`) and the validated object a run uses: ``__post_init__`` checks
+every value and raises :class:`~diffusion_sim.errors.ConfigError` naming the key, the value
+and what is allowed. Values, with their sources and the date they were collected, live in
+``conf/market/*.yaml``; the defaults below repeat them so the classes are usable from Python.
+
+Units: one step is one day; money is CNY; probabilities and hazards are per step unless
+named otherwise. Sourced values are platform rules from ``market-facts.md`` (2026-11-22); the
+rest are ESTIMATES (tunable defaults, not facts) and say so in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+from ..errors import ConfigError
+
+__all__ = [
+    "Advocates",
+    "Ads",
+    "Compare",
+    "Coupons",
+    "Fatigue",
+    "GroupBuy",
+    "Groups",
+    "MarketParams",
+    "Product",
+    "Referral",
+    "STRATEGIES",
+    "Trust",
+    "Vip",
+]
+
+
+def _check(obj, prefix: str) -> None:
+    """Validate every field of ``obj`` against the ``meta`` rule of its class."""
+    rules = getattr(type(obj), "_rules", {})
+    for f in fields(obj):
+        rule = rules.get(f.name)
+        if rule is None:
+            continue
+        key = f"{prefix}.{f.name}"
+        v = getattr(obj, f.name)
+        kind = rule[0]
+        if kind == "prob":
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
+                raise ConfigError(key, v, "a probability in [0, 1]")
+        elif kind == "nonneg":
+            if isinstance(v, bool) or not isinstance(v, int | float) or not (
+                math.isfinite(v) and v >= 0
+            ):
+                raise ConfigError(key, v, "a finite number >= 0")
+        elif kind == "pos":
+            if isinstance(v, bool) or not isinstance(v, int | float) or not (
+                math.isfinite(v) and v > 0
+            ):
+                raise ConfigError(key, v, "a finite number > 0")
+        elif kind == "int":
+            low = rule[1]
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise ConfigError(key, v, f"an integer >= {low}")
+        elif kind == "choice":
+            if v not in rule[1]:
+                raise ConfigError(key, v, f"one of {list(rule[1])}")
+
+
+@dataclass
+class Product:
+    """The product: price, margin, repurchase and service quality."""
+
+    price: float = 99.0
+    margin: float = 0.4
+    repurchase: float = 0.004
+    service_failure: float = 0.03
+    _rules = {
+        "price": ("pos",),
+        "margin": ("prob",),
+        "repurchase": ("prob",),
+        "service_failure": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.product")
+
+    @property
+    def unit_cost(self) -> float:
+        """Cost of one unit (a free sample), CNY."""
+        return self.price * (1.0 - self.margin)
+
+
+@dataclass
+class Trust:
+    """Trust capital per consumer, in [0, 1]; scales conversion and advocacy (``t / initial``)."""
+
+    initial: float = 0.5
+    purchase_gain: float = 0.02
+    interaction_gain: float = 0.01
+    failure_loss: float = 0.2
+    recovery: bool = False
+    recovery_share: float = 0.5
+    recovery_cost: float = 20.0
+    _rules = {
+        "initial": ("prob",),
+        "purchase_gain": ("prob",),
+        "interaction_gain": ("prob",),
+        "failure_loss": ("prob",),
+        "recovery_share": ("prob",),
+        "recovery_cost": ("nonneg",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.trust")
+        if self.initial <= 0:
+            raise ConfigError("market.trust.initial", self.initial, "a trust level in (0, 1]")
+
+
+@dataclass
+class Groups:
+    """Followers and customer groups (structural capital), run by the brand in every play."""
+
+    enabled: bool = True
+    capacity: int = 500
+    follow_on_purchase: float = 0.3
+    join_group: float = 0.6
+    broadcasts_per_month: int = 4
+    monthly_quota: int = 4
+    execution_rate: float = 0.8
+    marketing_share: float = 0.3
+    broadcast_conversion: float = 0.005
+    broadcast_repurchase: float = 0.02
+    share_prob: float = 0.1
+    share_conversion: float = 0.002
+    exit_rate: float = 0.001
+    _rules = {
+        "capacity": ("int", 1),
+        "follow_on_purchase": ("prob",),
+        "join_group": ("prob",),
+        "broadcasts_per_month": ("int", 0),
+        "monthly_quota": ("int", 0),
+        "execution_rate": ("prob",),
+        "marketing_share": ("prob",),
+        "broadcast_conversion": ("prob",),
+        "broadcast_repurchase": ("prob",),
+        "share_prob": ("prob",),
+        "share_conversion": ("prob",),
+        "exit_rate": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.groups")
+        if self.broadcasts_per_month > 30:
+            raise ConfigError(
+                "market.groups.broadcasts_per_month", self.broadcasts_per_month, "<= 30"
+            )
+
+
+@dataclass
+class Fatigue:
+    """Message fatigue (the 3:7 content rule): muting rises with the marketing share."""
+
+    tolerance: float = 0.3
+    mute_per_message: float = 0.005
+    sensitivity: float = 10.0
+    memory: float = 0.2
+    _rules = {
+        "tolerance": ("prob",),
+        "mute_per_message": ("prob",),
+        "sensitivity": ("nonneg",),
+        "memory": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.fatigue")
+
+
+@dataclass
+class Ads:
+    """Moments ads: CPM-priced impressions with a frequency cap."""
+
+    cpm: float = 100.0
+    daily_budget_max: float = 5000.0
+    frequency_cap_days: int = 2
+    targeting: str = "non_customers"
+    communities: list[int] = field(default_factory=list)
+    ctr: float = 0.008
+    click_conversion: float = 0.05
+    repeat_decay: float = 0.85
+    social_boost: float = 2.0
+    follow_on_click: float = 0.3
+    _rules = {
+        "cpm": ("pos",),
+        "daily_budget_max": ("nonneg",),
+        "frequency_cap_days": ("int", 1),
+        "targeting": ("choice", ("random", "non_customers", "friends", "community")),
+        "ctr": ("prob",),
+        "click_conversion": ("prob",),
+        "repeat_decay": ("prob",),
+        "social_boost": ("nonneg",),
+        "follow_on_click": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.ads")
+        if self.targeting == "community" and not self.communities:
+            raise ConfigError(
+                "market.ads.communities", self.communities, "a non-empty list of community ids"
+            )
+
+
+@dataclass
+class Vip:
+    """VIP group (strong brand tie): entry rule, perks, monitoring and win-back."""
+
+    entry: str = "purchases"
+    min_purchases: int = 2
+    capacity: int = 500
+    cost_per_member_month: float = 15.0
+    repurchase_boost: float = 2.5
+    advocacy_strong: float = 0.01
+    advocacy_weak: float = 0.002
+    birthday_trust: float = 0.1
+    birthday_cost: float = 20.0
+    inactive_days: int = 60
+    winback_cost: float = 10.0
+    winback_success: float = 0.5
+    _rules = {
+        "entry": ("choice", ("purchases", "top")),
+        "min_purchases": ("int", 1),
+        "capacity": ("int", 1),
+        "cost_per_member_month": ("nonneg",),
+        "repurchase_boost": ("nonneg",),
+        "advocacy_strong": ("prob",),
+        "advocacy_weak": ("prob",),
+        "birthday_trust": ("prob",),
+        "birthday_cost": ("nonneg",),
+        "inactive_days": ("int", 1),
+        "winback_cost": ("nonneg",),
+        "winback_success": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.vip")
+
+
+@dataclass
+class Advocates:
+    """Recruited advocates: bridges (structural holes), hubs (KOL) or random consumers (KOC).
+
+    Each gets a free sample (a unit at cost) and a fee, and posts about the product for
+    ``campaign_days`` days with the given per-tie hazards.
+    """
+
+    name: str = "bridging"
+    target: str = "bridges"
+    fee: float = 500.0
+    campaign_days: int = 30
+    advocacy_strong: float = 0.004
+    advocacy_weak: float = 0.003
+    _rules = {
+        "name": ("choice", ("bridging", "kol", "koc")),
+        "target": ("choice", ("bridges", "hubs", "random")),
+        "fee": ("nonneg",),
+        "campaign_days": ("int", 1),
+        "advocacy_strong": ("prob",),
+        "advocacy_weak": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, f"market.{self.name}")
+
+
+@dataclass
+class Coupons:
+    """Coupons sent to followers with a mass message; used on any purchase while valid (a
+    first purchase or a repeat), paid per redemption."""
+
+    value: float = 10.0
+    every_days: int = 30
+    valid_days: int = 14
+    redeem: float = 0.01
+    _rules = {
+        "value": ("pos",),
+        "every_days": ("int", 1),
+        "valid_days": ("int", 1),
+        "redeem": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.coupons")
+
+
+@dataclass
+class Referral:
+    """Share-for-reward: customers share after a purchase; paid per successful referral."""
+
+    reward: float = 15.0
+    share_days: int = 14
+    advocacy_strong: float = 0.004
+    advocacy_weak: float = 0.002
+    _rules = {
+        "reward": ("pos",),
+        "share_days": ("int", 1),
+        "advocacy_strong": ("prob",),
+        "advocacy_weak": ("prob",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.referral")
+
+
+@dataclass
+class GroupBuy:
+    """Group-buy (拼团): a consumer joins once ``team_size - 1`` friends bought recently."""
+
+    team_size: int = 3
+    window_days: int = 3
+    join: float = 0.05
+    discount: float = 15.0
+    _rules = {
+        "team_size": ("int", 2),
+        "window_days": ("int", 1),
+        "join": ("prob",),
+        "discount": ("pos",),
+    }
+
+    def __post_init__(self):
+        _check(self, "market.groupbuy")
+
+
+def _kol() -> Advocates:
+    return Advocates(name="kol", target="hubs", fee=3000.0)
+
+
+def _koc() -> Advocates:
+    return Advocates(name="koc", target="random", fee=300.0)
+
+
+@dataclass
+class MarketParams:
+    """Everything about the market and the brand's instruments (not the budget split)."""
+
+    product: Product = field(default_factory=Product)
+    trust: Trust = field(default_factory=Trust)
+    groups: Groups = field(default_factory=Groups)
+    fatigue: Fatigue = field(default_factory=Fatigue)
+    ads: Ads = field(default_factory=Ads)
+    vip: Vip = field(default_factory=Vip)
+    bridging: Advocates = field(default_factory=Advocates)
+    kol: Advocates = field(default_factory=_kol)
+    koc: Advocates = field(default_factory=_koc)
+    coupons: Coupons = field(default_factory=Coupons)
+    referral: Referral = field(default_factory=Referral)
+    groupbuy: GroupBuy = field(default_factory=GroupBuy)
+
+    def __post_init__(self):
+        for name in ("bridging", "kol", "koc"):
+            if getattr(self, name).name != name:
+                raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))
+
+
+#: Strategies a play can fund, in the order of the spend columns.
+STRATEGIES: tuple[str, ...] = (
+    "vip",
+    "ads",
+    "bridging",
+    "kol",
+    "koc",
+    "coupons",
+    "referral",
+    "groupbuy",
+)
+
+
+def _default_splits() -> dict:
+    third = 1.0 / 3.0
+    return {
+        "none": {},
+        "vip": {"vip": 1.0},
+        "ads": {"ads": 1.0},
+        "bridging": {"bridging": 1.0},
+        "kol": {"kol": 1.0},
+        "koc": {"koc": 1.0},
+        "coupons": {"coupons": 1.0},
+        "referral": {"referral": 1.0},
+        "groupbuy": {"groupbuy": 1.0},
+        "mix": {"vip": third, "ads": third, "bridging": third},
+    }
+
+
+def _default_plays() -> list:
+    return ["none", "vip", "ads", "bridging", "mix"]
+
+
+@dataclass
+class Compare:
+    """Plays compared at equal budget.
+
+    Parameters
+    ----------
+    budget : float
+        CNY each play may spend over the horizon.
+    plays : list of str
+        Names of the plays to run, each a key of ``splits``.
+    splits : dict
+        Play name -> {strategy: share of the budget}; shares in [0, 1] summing to at most 1
+        (the rest is not spent). ``{}`` is no action.
+    baseline : str
+        The play increments are measured against (no action).
+    """
+
+    budget: float = 100_000.0
+    plays: list[str] = field(default_factory=_default_plays)
+    splits: dict[str, dict[str, float]] = field(default_factory=_default_splits)
+    baseline: str = "none"
+
+    def __post_init__(self):
+        b = self.budget
+        if isinstance(b, bool) or not isinstance(b, int | float) or not (
+            math.isfinite(b) and b >= 0
+        ):
+            raise ConfigError("compare.budget", b, "a finite amount of CNY >= 0")
+        if not self.plays:
+            raise ConfigError("compare.plays", list(self.plays), "at least one play")
+        if len(set(self.plays)) != len(self.plays):
+            raise ConfigError("compare.plays", list(self.plays), "play names without repeats")
+        for play in self.plays:
+            if play not in self.splits:
+                raise ConfigError(
+                    "compare.plays", play, f"a play defined in compare.splits: {list(self.splits)}"
+                )
+        for play, split in self.splits.items():
+            total = 0.0
+            for strategy, share in (split or {}).items():
+                key = f"compare.splits.{play}.{strategy}"
+                if strategy not in STRATEGIES:
+                    raise ConfigError(key, strategy, f"a strategy, one of {list(STRATEGIES)}")
+                if isinstance(share, bool) or not isinstance(share, int | float) or not (
+                    0.0 <= share <= 1.0
+                ):
+                    raise ConfigError(key, share, "a budget share in [0, 1]")
+                total += share
+            if total > 1.0 + 1e-9:
+                raise ConfigError(
+                    f"compare.splits.{play}", dict(split), "budget shares summing to at most 1"
+                )
+        if self.baseline not in self.plays:
+            raise ConfigError("compare.baseline", self.baseline, f"one of {list(self.plays)}")
+
+    def budgets(self, play: str) -> dict[str, float]:
+        """Budget of each strategy in ``play``, CNY."""
+        split = self.splits[play] or {}
+        return {s: self.budget * float(split.get(s, 0.0)) for s in STRATEGIES}

@@ -1,0 +1,116 @@
+"""Figures of a strategy comparison (one PNG with four panels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..results import atomic_write  # noqa: E402
+from .compare import Comparison  # noqa: E402
+
+__all__ = ["plot_comparison"]
+
+_COLOURS = ("#555555", "#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d")
+#: Channels shown in the attribution panel (others are summed into "other").
+_CHANNELS = ("none", "external", "strong", "weak", "ad", "group", "vip", "bridge", "kol",
+             "koc", "coupon", "referral", "groupbuy")  # fmt: skip
+_CHANNEL_COLOURS = {
+    "none": "#bbbbbb",
+    "external": "#e6a23c",
+    "strong": "#c0392b",
+    "weak": "#2e86c1",
+    "ad": "#f1c40f",
+    "group": "#16a085",
+    "vip": "#8e44ad",
+    "bridge": "#27ae60",
+    "kol": "#d35400",
+    "koc": "#a3e4d7",
+    "coupon": "#f5b7b1",
+    "referral": "#5d6d7e",
+    "groupbuy": "#1abc9c",
+}
+
+
+def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
+    """Adoption curves with 95 % bands, ROI and CAC with intervals, cumulative spend, and
+    customers gained by true cause vs by channel code. Returns the path written."""
+    path = Path(path)
+    plays = comp.plays
+    colour = {p: _COLOURS[k % len(_COLOURS)] for k, p in enumerate(plays)}
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    ax, bx, cx, dx = axes.ravel()
+
+    for p in plays:
+        cust = np.array([r.customers for r in comp.runs[p]], dtype=np.float64)
+        t = np.arange(cust.shape[1])
+        lo, hi = np.percentile(cust, [2.5, 97.5], axis=0)
+        ax.fill_between(t, lo, hi, color=colour[p], alpha=0.15, lw=0)
+        ax.plot(t, cust.mean(axis=0), color=colour[p], lw=2, label=p)
+    ax.set(xlabel="day", ylabel="customers", title="Customers (mean, 2.5–97.5 % of runs)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+
+    s = comp.summary().set_index("play")
+    paid = [p for p in plays if np.isfinite(s.loc[p, "roi"])]
+    x = np.arange(len(paid))
+    if paid:
+        roi = s.loc[paid, "roi"].to_numpy()
+        err = np.abs(np.vstack([roi - s.loc[paid, "roi_low"], s.loc[paid, "roi_high"] - roi]))
+        bx.bar(x - 0.2, roi, 0.4, yerr=err, capsize=4, color=[colour[p] for p in paid])
+        bx.axhline(0, color="black", lw=0.8)
+        bx.set_ylabel("incremental ROI (bars)")
+        bx2 = bx.twinx()
+        cac = s.loc[paid, "cac"].to_numpy()
+        ok = np.isfinite(cac)
+        cerr = np.abs(
+            np.vstack([cac - s.loc[paid, "cac_low"], s.loc[paid, "cac_high"] - cac])
+        )[:, ok]
+        bx2.errorbar(x[ok] + 0.2, cac[ok], yerr=cerr, fmt="D", color="black", capsize=4)
+        bx2.set_ylabel("incremental CAC, CNY per customer (diamonds)")
+        bx.set_xticks(x, paid)
+    bx.set_title("Return and cost per customer vs no action (95 % CI)")
+    bx.grid(alpha=0.3, axis="y")
+
+    for p in plays:
+        spend = np.mean([np.cumsum(r.spend.sum(axis=1)) for r in comp.runs[p]], axis=0)
+        cx.plot(np.arange(spend.size), spend, color=colour[p], lw=2, label=p)
+    cx.axhline(comp.budget, color="black", ls="--", lw=0.8, label="budget")
+    cx.set(xlabel="day", ylabel="CNY", title="Cumulative spend (mean)")
+    cx.grid(alpha=0.3)
+    cx.legend(fontsize=8, loc="upper left")
+
+    causes = comp.causes()
+    width = 0.38
+    shown = set()
+    for k, p in enumerate(plays):
+        for j, kind in enumerate(("true cause", "channel code")):
+            d = causes[(causes["play"] == p) & (causes["attribution"] == kind)]
+            d = d.set_index("channel")["customers"]
+            bottom = 0.0
+            for ch in _CHANNELS:
+                v = float(d.get(ch, 0.0))
+                if ch == "none" and kind == "true cause":
+                    continue
+                if v <= 0:
+                    continue
+                lab = (ch if ch != "none" else "untracked (no code)") if ch not in shown else None
+                shown.add(ch)
+                dx.bar(k + (j - 0.5) * width, v, width * 0.95, bottom=bottom,
+                       color=_CHANNEL_COLOURS[ch], label=lab, edgecolor="white", lw=0.3)  # fmt: skip
+                bottom += v
+    dx.set_xticks(np.arange(len(plays)), [f"{p}\ntrue | code" for p in plays], fontsize=8)
+    dx.set(ylabel="customers (mean)", title="Customers by true cause (left) vs channel code (right)")
+    dx.legend(fontsize=7, ncol=2, loc="upper left")
+    dx.grid(alpha=0.3, axis="y")
+
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+    return path
