@@ -48,6 +48,7 @@ def test_readme_example_runs(tmp_path):
         "contagion.phi=0.18",
         "seeding.random=1",
         "sim.replications=100",
+        "sim.steps=100",
     )
     assert res.returncode == 0, res.stderr
     out = tmp_path / "out"
@@ -108,7 +109,7 @@ def test_build_rejects_bad_values(overrides, key):
 def test_config_groups_compose_and_build():
     for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete"):
         for c in ("ties", "cascade", "threshold"):
-            spec = build(_compose(f"graph={g}", f"contagion={c}"))
+            spec = build(_compose("job=diffuse", f"graph={g}", f"contagion={c}"))
             assert spec.graph_kind == g and spec.rule.name == c
 
 
