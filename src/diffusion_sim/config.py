@@ -8,7 +8,7 @@ objects of a run — again before any work starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -300,10 +300,10 @@ def _make(cls, values: dict, key: str):
 def market_params(values: dict) -> MarketParams:
     """:class:`MarketParams` from a plain dict (``cfg.market``), every value checked."""
     parts = {}
+    defaults = MarketParams()
     for name, cls in _MARKET_PARTS.items():
-        v = dict(values.get(name) or {})
-        if cls is Advocates:
-            v.setdefault("name", name)
+        v = asdict(getattr(defaults, name))  # a section's missing keys keep their defaults
+        v.update(values.get(name) or {})
         parts[name] = _make(cls, v, f"market.{name}")
     unknown = set(values) - set(_MARKET_PARTS)
     if unknown:

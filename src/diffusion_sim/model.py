@@ -21,7 +21,7 @@ from .contagion import Engine, Rule, ThresholdRule
 from .errors import ConfigError
 from .graph.social_graph import SocialGraph
 from .results import RunResult
-from .rng import key_from_seed_sequence
+from .rng import as_seed_sequence, key_from_seed_sequence
 from .seeding import Seeding
 from .states import Cause, State
 
@@ -121,7 +121,7 @@ class DiffusionModel(mesa.Model):
         parallel: bool | None = None,
         seed=None,
     ):
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        ss = as_seed_sequence(seed)
         kernel_ss, model_ss = ss.spawn(2)
         super().__init__(rng=np.random.default_rng(model_ss))
         self.seed_sequence = ss

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["N_STREAMS", "key_from_seed_sequence", "uniforms"]
+__all__ = ["N_STREAMS", "as_seed_sequence", "key_from_seed_sequence", "uniforms"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -92,6 +92,19 @@ def uniforms(key: int, step: int, consumers, stream: int = 0) -> np.ndarray:
         raise ValueError(f"stream={stream!r} is not allowed; use 0 <= stream < {N_STREAMS}")
     ids = np.ascontiguousarray(consumers, dtype=np.int64)
     return _uniforms(np.uint64(key), step, ids, stream)
+
+
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """A fresh (never spawned) ``SeedSequence`` from an int, None or a ``SeedSequence``.
+
+    A given ``SeedSequence`` is copied, so a model never changes its caller's object and the
+    same seed always yields the same children, however often it was used before.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(
+            seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size
+        )
+    return np.random.SeedSequence(seed)
 
 
 def key_from_seed_sequence(ss: np.random.SeedSequence) -> int:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._variants import serial_and_parallel
-
 from ..states import Cause, State
+from ._variants import serial_and_parallel
 
 UNAWARE = np.uint8(State.UNAWARE)
 AWARE = np.uint8(State.AWARE)

@@ -89,8 +89,9 @@ N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
     K_COUPONS_REDEEMED,
     K_REFERRALS,
     K_GROUPBUYS,
+    K_VIP_REPEAT,
     N_TALLY,
-) = range(15)
+) = range(16)
 
 
 @njit(cache=True)
@@ -254,12 +255,7 @@ def _prepare(
             hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
             cz[nh] = C_GROUP
             nh += 1
-        if (
-            coupons_left > 0
-            and rel[i] != ABSENT
-            and coupon_until[i] < t
-            and msgs_month[i] < quota
-        ):
+        if coupons_left > 0 and rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
             coupons_left -= 1
             msgs_month[i] += 1
             coupon_until[i] = t + np.int32(P[P_COUPON_VALID]) - 1
@@ -408,6 +404,8 @@ def _settle(
                 if _uniform(sk, i, 0) < r:
                     bought = True
                     tally[K_REPEAT] += 1
+                    if rel[i] == STRONG:
+                        tally[K_VIP_REPEAT] += 1
             if bought:
                 if coupon_until[i] >= t:  # a valid coupon is used on any purchase
                     tally[K_COUPONS_REDEEMED] += 1

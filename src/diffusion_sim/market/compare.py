@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..contagion import TiesRule
 from ..graph.social_graph import SocialGraph
-from ..results import _T975, atomic_write, mean_interval
+from ..results import atomic_write, mean_interval, t975
 from ..seeding import Seeding
 from .model import MarketModel
 from .params import Compare, MarketParams
@@ -44,11 +44,6 @@ SUMMARY_METRICS = (
     "incr_profit",
     "spend",
 )
-
-
-def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
-    """An unspawned copy: every play starts from the same state of the same child."""
-    return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key, pool_size=ss.pool_size)
 
 
 def ratio_interval(x, y) -> tuple[float, float, float]:
@@ -68,9 +63,7 @@ def ratio_interval(x, y) -> tuple[float, float, float]:
         return (r, r, r)
     c = np.cov(x, y, ddof=1)
     var = (c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1]) / (n * my * my)
-    df = n - 1
-    q = _T975[df - 1] if df <= len(_T975) else 1.96
-    half = q * math.sqrt(max(var, 0.0))
+    half = t975(n - 1) * math.sqrt(max(var, 0.0))
     return (r, r - half, r + half)
 
 
@@ -215,7 +208,7 @@ def compare(
             horizon=horizon,
             seeding=seeding,
             parallel=parallel,
-            seed=_fresh(children[k]),
+            seed=children[k],  # copied by the model: every play gets the same streams
         )
         runs[play].append(model.run())
     return Comparison({p: tuple(r) for p, r in runs.items()}, plan.baseline, plan.budget)

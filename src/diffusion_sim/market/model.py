@@ -33,7 +33,7 @@ from ..model import Consumer, DiffusionModel
 from ..rng import key_from_seed_sequence, uniforms
 from ..seeding import Seeding
 from ..states import Cause, Relationship, State
-from . import _kernels as K
+from . import _kernels as kern
 from .params import STRATEGIES, MarketParams
 from .results import MarketRun
 
@@ -110,17 +110,18 @@ class MarketModel(DiffusionModel):
             raise ConfigError("contagion.rule", getattr(rule, "name", rule), "'ties'")
         if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
             raise ConfigError("sim.steps", horizon, "an integer >= 1")
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        super().__init__(graph, rule, seeding, agents=agents, parallel=parallel, seed=ss)
+        super().__init__(graph, rule, seeding, agents=agents, parallel=parallel, seed=seed)
         # a third child after the engine's and the model's: the market's own counter stream
-        self.market_key = np.uint64(key_from_seed_sequence(ss.spawn(1)[0]))
+        self.market_key = np.uint64(key_from_seed_sequence(self.seed_sequence.spawn(1)[0]))
         self.params = params = params if params is not None else MarketParams()
         budgets = dict(budgets or {})
         for s, b in budgets.items():
             if s not in _S:
                 raise ConfigError(f"budgets.{s}", s, f"a strategy, one of {list(STRATEGIES)}")
-            if isinstance(b, bool) or not isinstance(b, int | float) or not (
-                math.isfinite(b) and b >= 0
+            if (
+                isinstance(b, bool)
+                or not isinstance(b, int | float)
+                or not (math.isfinite(b) and b >= 0)
             ):
                 raise ConfigError(f"budgets.{s}", b, "a finite amount of CNY >= 0")
         self.budget = np.array([float(budgets.get(s, 0.0)) for s in STRATEGIES])
@@ -154,7 +155,7 @@ class MarketModel(DiffusionModel):
         self._h = np.zeros(n)
         self._c = np.zeros(n, np.int8)
         self._m = np.ones(n)
-        self._L = np.zeros((K.N_ADVOCACY, n))
+        self._L = np.zeros((kern.N_ADVOCACY, n))
         self._flag = np.zeros(n, np.bool_)
         self._touched = np.empty(n, np.int64)
         self._buyers = np.empty(n, np.int64)
@@ -174,7 +175,7 @@ class MarketModel(DiffusionModel):
             self._in_community = np.isin(graph.community, np.asarray(params.ads.communities))
         # -- per-step records (row 0: t = 0) --
         self._spend = [np.zeros(len(STRATEGIES))]
-        self._tally = [np.zeros(K.N_TALLY, np.int64)]
+        self._tally = [np.zeros(kern.N_TALLY, np.int64)]
         self._revenue = [0.0]
         self._service = [0.0]
         self._levels = [self._level_counts()]
@@ -325,7 +326,7 @@ class MarketModel(DiffusionModel):
         k = int(target / p.cpm * 1000.0 + 1e-9)
         if k == 0:
             return self._ad_ids[:0]
-        m = K._ad_candidates(
+        m = kern._ad_candidates(
             t,
             self.market_key,
             self.engine.state,
@@ -390,7 +391,7 @@ class MarketModel(DiffusionModel):
         kind = np.concatenate(kinds)
         weights = self.trust[src] / trust0
         g = self.graph
-        nt = K._advocacy(
+        nt = kern._advocacy(
             g.indptr,
             g.indices,
             g.tie,
@@ -417,10 +418,10 @@ class MarketModel(DiffusionModel):
         s = _S["groupbuy"]
         g = self.graph
         if self._recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
-            K._recent_update(g.indptr, g.indices, self._recent_log[-1], 1, self._recent)
+            kern._recent_update(g.indptr, g.indices, self._recent_log[-1], 1, self._recent)
             if len(self._recent_log) > p.window_days:
                 old = self._recent_log.pop(0)
-                K._recent_update(g.indptr, g.indices, old, -1, self._recent)
+                kern._recent_update(g.indptr, g.indices, old, -1, self._recent)
         if self.remaining[s] <= 0:
             return False
         at_risk = np.count_nonzero(
@@ -464,7 +465,7 @@ class MarketModel(DiffusionModel):
         t = self.engine.t + 1
         p = self.params
         self._spend_today = np.zeros(len(STRATEGIES))
-        self._tally_today = tally = np.zeros(K.N_TALLY, np.int64)
+        self._tally_today = tally = np.zeros(kern.N_TALLY, np.int64)
         if (t - 1) % 30 == 0:
             self.msgs_month[:] = 0  # the platform's quota is per natural month
         self._shares, self._next_shares = self._next_shares, self._shares
@@ -477,7 +478,7 @@ class MarketModel(DiffusionModel):
         nt = self._advocacy(t)
         gb = self._groupbuy_on(t) if self.budget[_S["groupbuy"]] > 0 else False
         eng = self.engine
-        K._prepare(
+        kern._prepare(
             t,
             self.market_key,
             self._P,
@@ -517,7 +518,7 @@ class MarketModel(DiffusionModel):
         self._ad_today[ad_ids] = False
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
-        nb, n_rec = K._settle(
+        nb, n_rec = kern._settle(
             t,
             self.market_key,
             self._P,
@@ -546,14 +547,14 @@ class MarketModel(DiffusionModel):
         )
         if self.budget[_S["groupbuy"]] > 0:
             self._recent_log.append(self._buyers[:nb].copy())
-        self._pay("coupons", tally[K.K_COUPONS_REDEEMED] * p.coupons.value)
-        self._pay("referral", tally[K.K_REFERRALS] * p.referral.reward)
-        self._pay("groupbuy", tally[K.K_GROUPBUYS] * p.groupbuy.discount)
+        self._pay("coupons", tally[kern.K_COUPONS_REDEEMED] * p.coupons.value)
+        self._pay("referral", tally[kern.K_REFERRALS] * p.referral.reward)
+        self._pay("groupbuy", tally[kern.K_GROUPBUYS] * p.groupbuy.discount)
         self._new.append(new)
         self._counts.append(eng.counts.copy())
         self._spend.append(self._spend_today)
         self._tally.append(tally)
-        self._revenue.append(tally[K.K_PURCHASES] * p.product.price)
+        self._revenue.append(tally[kern.K_PURCHASES] * p.product.price)
         self._service.append(n_rec * p.trust.recovery_cost)
         self._levels.append(self._level_counts())
         self._channel_new.append(channel_new)
@@ -584,38 +585,38 @@ class MarketModel(DiffusionModel):
 
 
 def _param_vector(p: MarketParams) -> np.ndarray:
-    P = np.zeros(K.N_P)
-    P[K.P_TRUST0] = p.trust.initial
-    P[K.P_CTR] = p.ads.ctr
-    P[K.P_CLICK_CONV] = p.ads.click_conversion
-    P[K.P_REPEAT_DECAY] = p.ads.repeat_decay
-    P[K.P_SOCIAL_BOOST] = p.ads.social_boost
-    P[K.P_FOLLOW_CLICK] = p.ads.follow_on_click if p.groups.enabled else 0.0
-    P[K.P_MKT_SHARE] = p.groups.marketing_share
-    P[K.P_BCAST_CONV] = p.groups.broadcast_conversion
-    P[K.P_QUOTA] = p.groups.monthly_quota
-    P[K.P_COUPON_VALID] = p.coupons.valid_days
-    P[K.P_REDEEM] = p.coupons.redeem
-    P[K.P_SHARE_CONV] = p.groups.share_conversion
-    P[K.P_GB_NEED] = p.groupbuy.team_size - 1
-    P[K.P_GB_JOIN] = p.groupbuy.join
-    P[K.P_TOL] = p.fatigue.tolerance
-    P[K.P_MUTE] = p.fatigue.mute_per_message
-    P[K.P_SENS] = p.fatigue.sensitivity
-    P[K.P_MEMORY] = p.fatigue.memory
-    P[K.P_INTERACT] = p.trust.interaction_gain
-    P[K.P_REPURCHASE] = p.product.repurchase
-    P[K.P_VIP_BOOST] = p.vip.repurchase_boost
-    P[K.P_BCAST_REPURCHASE] = p.groups.broadcast_repurchase
-    P[K.P_FAIL] = p.product.service_failure
-    P[K.P_FAIL_LOSS] = p.trust.failure_loss
-    P[K.P_RECOVERY] = 1.0 if p.trust.recovery else 0.0
-    P[K.P_RECOVERY_SHARE] = p.trust.recovery_share
-    P[K.P_PURCHASE_GAIN] = p.trust.purchase_gain
-    P[K.P_SHARE] = p.groups.share_prob
-    P[K.P_FOLLOW_BUY] = p.groups.follow_on_purchase if p.groups.enabled else 0.0
-    P[K.P_JOIN_GROUP] = p.groups.join_group
-    P[K.P_EXIT] = p.groups.exit_rate
-    P[K.P_CAPACITY] = p.groups.capacity
-    P[K.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
+    P = np.zeros(kern.N_P)
+    P[kern.P_TRUST0] = p.trust.initial
+    P[kern.P_CTR] = p.ads.ctr
+    P[kern.P_CLICK_CONV] = p.ads.click_conversion
+    P[kern.P_REPEAT_DECAY] = p.ads.repeat_decay
+    P[kern.P_SOCIAL_BOOST] = p.ads.social_boost
+    P[kern.P_FOLLOW_CLICK] = p.ads.follow_on_click if p.groups.enabled else 0.0
+    P[kern.P_MKT_SHARE] = p.groups.marketing_share
+    P[kern.P_BCAST_CONV] = p.groups.broadcast_conversion
+    P[kern.P_QUOTA] = p.groups.monthly_quota
+    P[kern.P_COUPON_VALID] = p.coupons.valid_days
+    P[kern.P_REDEEM] = p.coupons.redeem
+    P[kern.P_SHARE_CONV] = p.groups.share_conversion
+    P[kern.P_GB_NEED] = p.groupbuy.team_size - 1
+    P[kern.P_GB_JOIN] = p.groupbuy.join
+    P[kern.P_TOL] = p.fatigue.tolerance
+    P[kern.P_MUTE] = p.fatigue.mute_per_message
+    P[kern.P_SENS] = p.fatigue.sensitivity
+    P[kern.P_MEMORY] = p.fatigue.memory
+    P[kern.P_INTERACT] = p.trust.interaction_gain
+    P[kern.P_REPURCHASE] = p.product.repurchase
+    P[kern.P_VIP_BOOST] = p.vip.repurchase_boost
+    P[kern.P_BCAST_REPURCHASE] = p.groups.broadcast_repurchase
+    P[kern.P_FAIL] = p.product.service_failure
+    P[kern.P_FAIL_LOSS] = p.trust.failure_loss
+    P[kern.P_RECOVERY] = 1.0 if p.trust.recovery else 0.0
+    P[kern.P_RECOVERY_SHARE] = p.trust.recovery_share
+    P[kern.P_PURCHASE_GAIN] = p.trust.purchase_gain
+    P[kern.P_SHARE] = p.groups.share_prob
+    P[kern.P_FOLLOW_BUY] = p.groups.follow_on_purchase if p.groups.enabled else 0.0
+    P[kern.P_JOIN_GROUP] = p.groups.join_group
+    P[kern.P_EXIT] = p.groups.exit_rate
+    P[kern.P_CAPACITY] = p.groups.capacity
+    P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
     return P

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 from ..errors import ConfigError
 
 __all__ = [
-    "Advocates",
+    "STRATEGIES",
     "Ads",
+    "Advocates",
     "Compare",
     "Coupons",
     "Fatigue",
@@ -29,7 +31,6 @@ __all__ = [
     "MarketParams",
     "Product",
     "Referral",
-    "STRATEGIES",
     "Trust",
     "Vip",
 ]
@@ -49,22 +50,25 @@ def _check(obj, prefix: str) -> None:
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
                 raise ConfigError(key, v, "a probability in [0, 1]")
         elif kind == "nonneg":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not (
-                math.isfinite(v) and v >= 0
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not (math.isfinite(v) and v >= 0)
             ):
                 raise ConfigError(key, v, "a finite number >= 0")
         elif kind == "pos":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not (
-                math.isfinite(v) and v > 0
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not (math.isfinite(v) and v > 0)
             ):
                 raise ConfigError(key, v, "a finite number > 0")
         elif kind == "int":
             low = rule[1]
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ConfigError(key, v, f"an integer >= {low}")
-        elif kind == "choice":
-            if v not in rule[1]:
-                raise ConfigError(key, v, f"one of {list(rule[1])}")
+        elif kind == "choice" and v not in rule[1]:
+            raise ConfigError(key, v, f"one of {list(rule[1])}")
 
 
 @dataclass
@@ -75,7 +79,7 @@ class Product:
     margin: float = 0.4
     repurchase: float = 0.004
     service_failure: float = 0.03
-    _rules = {
+    _rules: ClassVar[dict] = {
         "price": ("pos",),
         "margin": ("prob",),
         "repurchase": ("prob",),
@@ -102,7 +106,7 @@ class Trust:
     recovery: bool = False
     recovery_share: float = 0.5
     recovery_cost: float = 20.0
-    _rules = {
+    _rules: ClassVar[dict] = {
         "initial": ("prob",),
         "purchase_gain": ("prob",),
         "interaction_gain": ("prob",),
@@ -134,7 +138,7 @@ class Groups:
     share_prob: float = 0.1
     share_conversion: float = 0.002
     exit_rate: float = 0.001
-    _rules = {
+    _rules: ClassVar[dict] = {
         "capacity": ("int", 1),
         "follow_on_purchase": ("prob",),
         "join_group": ("prob",),
@@ -165,7 +169,7 @@ class Fatigue:
     mute_per_message: float = 0.005
     sensitivity: float = 10.0
     memory: float = 0.2
-    _rules = {
+    _rules: ClassVar[dict] = {
         "tolerance": ("prob",),
         "mute_per_message": ("prob",),
         "sensitivity": ("nonneg",),
@@ -190,7 +194,7 @@ class Ads:
     repeat_decay: float = 0.85
     social_boost: float = 2.0
     follow_on_click: float = 0.3
-    _rules = {
+    _rules: ClassVar[dict] = {
         "cpm": ("pos",),
         "daily_budget_max": ("nonneg",),
         "frequency_cap_days": ("int", 1),
@@ -226,7 +230,7 @@ class Vip:
     inactive_days: int = 60
     winback_cost: float = 10.0
     winback_success: float = 0.5
-    _rules = {
+    _rules: ClassVar[dict] = {
         "entry": ("choice", ("purchases", "top")),
         "min_purchases": ("int", 1),
         "capacity": ("int", 1),
@@ -259,7 +263,7 @@ class Advocates:
     campaign_days: int = 30
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.003
-    _rules = {
+    _rules: ClassVar[dict] = {
         "name": ("choice", ("bridging", "kol", "koc")),
         "target": ("choice", ("bridges", "hubs", "random")),
         "fee": ("nonneg",),
@@ -281,7 +285,7 @@ class Coupons:
     every_days: int = 30
     valid_days: int = 14
     redeem: float = 0.01
-    _rules = {
+    _rules: ClassVar[dict] = {
         "value": ("pos",),
         "every_days": ("int", 1),
         "valid_days": ("int", 1),
@@ -300,7 +304,7 @@ class Referral:
     share_days: int = 14
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.002
-    _rules = {
+    _rules: ClassVar[dict] = {
         "reward": ("pos",),
         "share_days": ("int", 1),
         "advocacy_strong": ("prob",),
@@ -319,7 +323,7 @@ class GroupBuy:
     window_days: int = 3
     join: float = 0.05
     discount: float = 15.0
-    _rules = {
+    _rules: ClassVar[dict] = {
         "team_size": ("int", 2),
         "window_days": ("int", 1),
         "join": ("prob",),
@@ -418,8 +422,10 @@ class Compare:
 
     def __post_init__(self):
         b = self.budget
-        if isinstance(b, bool) or not isinstance(b, int | float) or not (
-            math.isfinite(b) and b >= 0
+        if (
+            isinstance(b, bool)
+            or not isinstance(b, int | float)
+            or not (math.isfinite(b) and b >= 0)
         ):
             raise ConfigError("compare.budget", b, "a finite amount of CNY >= 0")
         if not self.plays:
@@ -437,8 +443,10 @@ class Compare:
                 key = f"compare.splits.{play}.{strategy}"
                 if strategy not in STRATEGIES:
                     raise ConfigError(key, strategy, f"a strategy, one of {list(STRATEGIES)}")
-                if isinstance(share, bool) or not isinstance(share, int | float) or not (
-                    0.0 <= share <= 1.0
+                if (
+                    isinstance(share, bool)
+                    or not isinstance(share, int | float)
+                    or not (0.0 <= share <= 1.0)
                 ):
                     raise ConfigError(key, share, "a budget share in [0, 1]")
                 total += share

@@ -7,11 +7,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ..results import atomic_write  # noqa: E402
-from .compare import Comparison  # noqa: E402
+from ..results import atomic_write
+from .compare import Comparison
 
 __all__ = ["plot_comparison"]
 
@@ -67,9 +67,9 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
         bx2 = bx.twinx()
         cac = s.loc[paid, "cac"].to_numpy()
         ok = np.isfinite(cac)
-        cerr = np.abs(
-            np.vstack([cac - s.loc[paid, "cac_low"], s.loc[paid, "cac_high"] - cac])
-        )[:, ok]
+        cerr = np.abs(np.vstack([cac - s.loc[paid, "cac_low"], s.loc[paid, "cac_high"] - cac]))[
+            :, ok
+        ]
         bx2.errorbar(x[ok] + 0.2, cac[ok], yerr=cerr, fmt="D", color="black", capsize=4)
         bx2.set_ylabel("incremental CAC, CNY per customer (diamonds)")
         bx.set_xticks(x, paid)
@@ -100,11 +100,14 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
                     continue
                 lab = (ch if ch != "none" else "untracked (no code)") if ch not in shown else None
                 shown.add(ch)
-                dx.bar(k + (j - 0.5) * width, v, width * 0.95, bottom=bottom,
-                       color=_CHANNEL_COLOURS[ch], label=lab, edgecolor="white", lw=0.3)  # fmt: skip
+                x = k + (j - 0.5) * width
+                dx.bar(x, v, width * 0.95, bottom=bottom, color=_CHANNEL_COLOURS[ch], label=lab,
+                       edgecolor="white", lw=0.3)  # fmt: skip
                 bottom += v
     dx.set_xticks(np.arange(len(plays)), [f"{p}\ntrue | code" for p in plays], fontsize=8)
-    dx.set(ylabel="customers (mean)", title="Customers by true cause (left) vs channel code (right)")
+    dx.set(
+        ylabel="customers (mean)", title="Customers by true cause (left) vs channel code (right)"
+    )
     dx.legend(fontsize=7, ncol=2, loc="upper left")
     dx.grid(alpha=0.3, axis="y")
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ..states import CAUSE_NAMES, STATE_NAMES, Cause, State
-from . import _kernels as K
+from . import _kernels as kern
 from .params import STRATEGIES
 
-__all__ = ["LEVELS", "MarketRun", "TALLIES"]
+__all__ = ["LEVELS", "TALLIES", "MarketRun"]
 
 #: Per-step flows counted by the kernels (column names, in ``tally`` order).
 TALLIES: tuple[str, ...] = (
@@ -30,8 +30,9 @@ TALLIES: tuple[str, ...] = (
     "coupons_redeemed",
     "referrals",
     "groupbuys",
+    "vip_repeat_purchases",
 )
-assert len(TALLIES) == K.N_TALLY
+assert len(TALLIES) == kern.N_TALLY
 #: Levels recorded after each step.
 LEVELS: tuple[str, ...] = ("followers", "vip_members", "churned", "repeat_customers")
 
@@ -99,7 +100,7 @@ class MarketRun:
         out = {
             "customers": customers,
             "customers_gained": gained,
-            "purchases": int(self.tally[:, K.K_PURCHASES].sum()),
+            "purchases": int(self.tally[:, kern.K_PURCHASES].sum()),
             "revenue": revenue,
             "gross_profit": gross,
             "spend": spend,
