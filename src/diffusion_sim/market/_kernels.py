@@ -28,6 +28,7 @@ C_GROUP = np.int8(Cause.GROUP)
 C_COUPON = np.int8(Cause.COUPON)
 C_REFERRAL = np.int8(Cause.REFERRAL)
 C_GROUPBUY = np.int8(Cause.GROUPBUY)
+C_BRIDGE = np.int8(Cause.BRIDGE)
 
 #: Advocacy kinds (rows of the log-survival table) and their causes.
 ADVOCACY_CAUSES = np.array(
@@ -173,6 +174,7 @@ def _prepare(
     vip_group,
     vip_count,
     group_shares,
+    joint_posts,
     msgs_month,
     mshare,
     last_ad,
@@ -254,6 +256,10 @@ def _prepare(
         if g >= 0 and not adopted and group_shares[g] > 0:
             hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
             cz[nh] = C_GROUP
+            nh += 1
+        if g >= 0 and not adopted and joint_posts[g] > 0:  # bridges' joint campaign posts
+            hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[g]
+            cz[nh] = C_BRIDGE
             nh += 1
         if coupons_left > 0 and rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
             coupons_left -= 1

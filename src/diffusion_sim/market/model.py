@@ -169,6 +169,7 @@ class MarketModel(DiffusionModel):
         self.vip_count = np.zeros(n // max(params.vip.capacity, 1) + 2, np.int64)
         self._n_vip_groups = 0
         self._shares = np.zeros(gslots, np.int64)
+        self._joint = np.zeros(gslots, np.int64)
         self._next_shares = np.zeros(gslots, np.int64)
         self._in_community = np.zeros(0, np.bool_)
         if params.ads.targeting == "community":
@@ -429,6 +430,18 @@ class MarketModel(DiffusionModel):
         )
         return at_risk * p.discount <= self.remaining[s]
 
+    def _joint_posts(self, t: int) -> np.ndarray:
+        """Posts of bridge advocates in each customer group today (joint campaigns)."""
+        every = self.params.bridging.joint_every_days
+        self._joint[:] = 0
+        ng = int(self._n_groups[0])
+        if every == 0 or ng == 0 or (t - 1) % every != 0 or self._campaign_open < t:
+            return self._joint
+        adv = np.flatnonzero((self.adv_row == _ADV_ROW["bridging"]) & (self.adv_until >= t))
+        # rotate so that over the campaign each advocate meets different groups
+        np.add.at(self._joint, (np.arange(adv.size) + t) % ng, 1)
+        return self._joint
+
     @property
     def _adv_bs(self) -> np.ndarray:
         p = self.params
@@ -493,6 +506,7 @@ class MarketModel(DiffusionModel):
             self.vip_group,
             self.vip_count,
             self._shares,
+            self._joint_posts(t),
             self.msgs_month,
             self.mshare,
             self.last_ad,

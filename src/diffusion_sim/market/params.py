@@ -254,7 +254,9 @@ class Advocates:
     """Recruited advocates: bridges (structural holes), hubs (KOL) or random consumers (KOC).
 
     Each gets a free sample (a unit at cost) and a fee, and posts about the product for
-    ``campaign_days`` days with the given per-tie hazards.
+    ``campaign_days`` days with the given per-tie hazards. With ``joint_every_days > 0`` each
+    advocate also posts into one of the brand's customer groups that often (a joint campaign
+    across groups, rotating over the groups), seen by every member like a shared purchase.
     """
 
     name: str = "bridging"
@@ -263,11 +265,13 @@ class Advocates:
     campaign_days: int = 30
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.003
+    joint_every_days: int = 0
     _rules: ClassVar[dict] = {
         "name": ("choice", ("bridging", "kol", "koc")),
         "target": ("choice", ("bridges", "hubs", "random")),
         "fee": ("nonneg",),
         "campaign_days": ("int", 1),
+        "joint_every_days": ("int", 0),
         "advocacy_strong": ("prob",),
         "advocacy_weak": ("prob",),
     }
@@ -334,6 +338,10 @@ class GroupBuy:
         _check(self, "market.groupbuy")
 
 
+def _bridging() -> Advocates:
+    return Advocates(name="bridging", target="bridges", fee=500.0, joint_every_days=7)
+
+
 def _kol() -> Advocates:
     return Advocates(name="kol", target="hubs", fee=3000.0)
 
@@ -352,7 +360,7 @@ class MarketParams:
     fatigue: Fatigue = field(default_factory=Fatigue)
     ads: Ads = field(default_factory=Ads)
     vip: Vip = field(default_factory=Vip)
-    bridging: Advocates = field(default_factory=Advocates)
+    bridging: Advocates = field(default_factory=_bridging)
     kol: Advocates = field(default_factory=_kol)
     koc: Advocates = field(default_factory=_koc)
     coupons: Coupons = field(default_factory=Coupons)
