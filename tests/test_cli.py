@@ -150,3 +150,44 @@ def test_weak_ties_experiment_script_runs_in_miniature(tmp_path, monkeypatch):
     # more weak ties never slow the spread down (same seeds: common random numbers)
     fixed = df[df["mode"] == "fixed weak ties"].set_index("weak_ties")["final_share"]
     assert fixed[4] >= fixed[0]
+
+
+# -- the default job: the brand's plays at equal budget -------------------------------------
+def test_default_job_compares_the_plays_in_miniature(tmp_path):
+    from diffusion_sim.cli import format_summary
+
+    cfg = _compose("graph.n=2000", "sim.steps=30", "sim.replications=3", "sim.progress=false")
+    assert cfg.job == "compare" and list(cfg.compare.plays) == [
+        "none", "vip", "ads", "bridging", "mix"
+    ]  # fmt: skip
+    out = run(cfg, tmp_path)
+    for name in ("summary", "replications", "causes", "timeseries", "plot", "config"):
+        assert out.files[name].is_file(), name
+    s = pd.read_csv(out.files["summary"]).set_index("play")
+    assert list(s.index) == ["none", "vip", "ads", "bridging", "mix"]
+    assert s["p_best"].sum() == pytest.approx(1.0)
+    assert s.loc["none", "spend"] == 0 and (s["spend"] <= cfg.compare.budget + 1e-6).all()
+    for col in ("customers", "revenue", "profit", "spend", "roi", "cac"):
+        assert {col, f"{col}_low", f"{col}_high"} <= set(s.columns)
+    ts = pd.read_parquet(out.files["timeseries"])
+    assert len(ts) == 5 * 3 * 31 and {"play", "replication", "step", "customers"} <= set(ts)
+    text = format_summary(out)
+    assert "P(best)" in text and "bridging" in text and "ROI" in text
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("compare.budget=-5", "compare.budget=-5.0 is not allowed"),
+        ("market.groups.capacity=0", "market.groups.capacity=0 is not allowed: an integer >= 1"),
+        ("market.ads.ctr=1.2", "market.ads.ctr=1.2 is not allowed: a probability in [0, 1]"),
+        ("compare.plays=[none,tv]", "compare.plays='tv' is not allowed: a play defined"),
+        ("+compare.splits.tv={billboard:1.0}", "compare.splits.tv.billboard='billboard'"),
+    ],
+)
+def test_bad_market_input_stops_with_one_clear_message(tmp_path, override, message):
+    res = _cli(tmp_path, override, "graph.n=500", "sim.replications=1")
+    assert res.returncode == 2, res.stderr
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "out" / "summary.csv").exists()
