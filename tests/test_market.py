@@ -148,7 +148,7 @@ def _busy_params():
         groups={"capacity": 7, "broadcasts_per_month": 30, "execution_rate": 1.0,
                 "follow_on_purchase": 0.8, "join_group": 1.0},
         vip={"capacity": 5, "min_purchases": 1, "inactive_days": 10, "winback_cost": 50.0},
-        ads={"ctr": 0.2, "click_conversion": 0.2, "follow_on_click": 1.0},
+        ads={"ctr": 0.2, "click_conversion": 0.2, "follow_on_click": 1.0, "min_daily_budget": 50.0},
         coupons={"every_days": 7, "redeem": 0.2},
         groupbuy={"team_size": 2, "join": 0.3},
         referral={"advocacy_strong": 0.05},
@@ -214,7 +214,7 @@ def test_no_action_spends_nothing_and_books_revenue():
 def test_ads_with_certain_click_and_purchase_buy_exactly_the_impressions():
     n, days = 1000, 20
     p = _params(ads={"cpm": 1000.0, "daily_budget_max": 10.0, "ctr": 1.0, "click_conversion": 1.0,
-                     "targeting": "non_customers"})  # fmt: skip
+                     "targeting": "non_customers", "min_daily_budget": 0.0})  # fmt: skip
     m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": 10.0 * days}, horizon=days, seed=3)
     r = m.run()
     assert list(r.counts[:, State.ADOPTED]) == [10 * t for t in range(days + 1)]

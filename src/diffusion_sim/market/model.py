@@ -323,7 +323,10 @@ class MarketModel(DiffusionModel):
         if self.remaining[s] <= 0:
             return self._ad_ids[:0]
         days_left = self.horizon - t + 1
-        target = min(p.daily_budget_max, self.remaining[s] / days_left)
+        if self.remaining[s] < p.min_daily_budget:
+            return self._ad_ids[:0]  # below the platform's minimum daily budget
+        target = min(p.daily_budget_max, max(p.min_daily_budget, self.remaining[s] / days_left))
+        target = min(target, self.remaining[s])
         k = int(target / p.cpm * 1000.0 + 1e-9)
         if k == 0:
             return self._ad_ids[:0]

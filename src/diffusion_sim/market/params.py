@@ -182,9 +182,15 @@ class Fatigue:
 
 @dataclass
 class Ads:
-    """Moments ads: CPM-priced impressions with a frequency cap."""
+    """Moments ads: CPM-priced impressions with a frequency cap.
+
+    The budget is paced evenly over the remaining days, but a day's budget is at least the
+    platform's minimum (so a small budget runs on fewer days) and at most ``daily_budget_max``;
+    only impressions served are paid (CPM).
+    """
 
     cpm: float = 100.0
+    min_daily_budget: float = 1000.0
     daily_budget_max: float = 5000.0
     frequency_cap_days: int = 2
     targeting: str = "non_customers"
@@ -196,6 +202,7 @@ class Ads:
     follow_on_click: float = 0.3
     _rules: ClassVar[dict] = {
         "cpm": ("pos",),
+        "min_daily_budget": ("nonneg",),
         "daily_budget_max": ("nonneg",),
         "frequency_cap_days": ("int", 1),
         "targeting": ("choice", ("random", "non_customers", "friends", "community")),
@@ -208,6 +215,12 @@ class Ads:
 
     def __post_init__(self):
         _check(self, "market.ads")
+        if self.min_daily_budget > self.daily_budget_max:
+            raise ConfigError(
+                "market.ads.min_daily_budget",
+                self.min_daily_budget,
+                f"<= market.ads.daily_budget_max={self.daily_budget_max}",
+            )
         if self.targeting == "community" and not self.communities:
             raise ConfigError(
                 "market.ads.communities", self.communities, "a non-empty list of community ids"
