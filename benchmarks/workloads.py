@@ -66,6 +66,35 @@ WORKLOADS = [
         "quick_cap_s": 5.0,
     },
     {
+        "name": "social_commerce",
+        "title": "Full social-commerce model, 180 days, every strategy on (VIP, ads, bridging, "
+        "coupons, referral, group-buy; 5 CNY per consumer): wall time per run incl. set-up "
+        "(bridge scores), vs the engine's plain `ties` run (no brand) on the same graph",
+        "graph": {"kind": "clustered", "group_size": 10, "weak_ties": 2.0, "seed": 7},
+        "params": {
+            "steps": 180,
+            "budget_per_consumer": 5.0,
+            "splits": {
+                "vip": 0.2,
+                "ads": 0.2,
+                "bridging": 0.2,
+                "coupons": 0.1,
+                "referral": 0.15,
+                "groupbuy": 0.15,
+            },
+            "alpha": 1e-4,
+            "beta_strong": 0.004,
+            "beta_weak": 0.002,
+        },
+        "libraries": ["diffusion_sim", "engine_only"],
+        "sizes": [50_000, 1_000_000],
+        "quick_sizes": [50_000],
+        "repetitions": 3,
+        "quick_repetitions": 2,
+        "cap_s": 120.0,
+        "quick_cap_s": 120.0,
+    },
+    {
         "name": "graph_generation",
         "title": "Graph generation, ER with mean degree 20 (10M ties at 1M consumers)",
         "graph": {"kind": "erdos_renyi", "mean_degree": 20.0, "seed": 5},

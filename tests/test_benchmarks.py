@@ -15,6 +15,7 @@ from benchmarks.workloads import WORKLOADS
         ("simple_contagion", 300, ["diffusion_sim", "mesa", "ndlib"]),
         ("threshold", 400, ["diffusion_sim", "ndlib"]),
         ("ties_step_1m", 500, ["diffusion_sim", "numba_full_scan"]),
+        ("social_commerce", 2000, ["diffusion_sim", "engine_only"]),
     ],
 )
 def test_worker_runs_every_library_or_says_why_not(name, n, libs):
