@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
 
@@ -99,7 +100,7 @@ N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
 def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched):
     """Log-survival of each non-adopter against the posts of today's advocates.
 
-    ``L[k, i] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
+    ``L[i, k] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
     per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
     ``touched`` once (``flag`` marks them); returns how many.
     """
@@ -122,7 +123,7 @@ def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, 
                 flag[i] = True
                 touched[nt] = i
                 nt += 1
-            L[k, i] += x
+            L[i, k] += x  # one row per consumer: its kinds share a cache line
     return nt
 
 
@@ -159,20 +160,36 @@ def _ad_candidates(t, key, state, adopters, last_ad, cap_days, mode, in_communit
 
 
 @njit(cache=True)
-def _prepare(
+def _issue_coupons(t, P, rel, coupon_until, msgs_month, touch, coupon_rx, limit, tally):
+    """Coupon day: up to ``limit`` coupons, in consumer order, to followers without a valid
+    one and with quota left (a coupon is an enterprise mass message)."""
+    left = limit
+    quota = P[P_QUOTA]
+    valid = np.int32(P[P_COUPON_VALID])
+    for i in range(rel.shape[0]):
+        if left == 0:
+            break
+        if rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
+            left -= 1
+            msgs_month[i] += 1
+            coupon_until[i] = t + valid - 1
+            touch[i] = C_COUPON
+            coupon_rx[i] = 1
+            tally[K_COUPONS_ISSUED] += 1
+
+
+@njit(cache=True)  # not inlined: more than 30 arguments make Python call it with *args
+def _prepare_range(
+    lo,
+    hi,
     t,
-    key,
+    sk,
     P,
     state,
-    counts,
     adopters,
     trust,
     rel,
-    churned,
     group,
-    group_count,
-    vip_group,
-    vip_count,
     group_shares,
     joint_posts,
     msgs_month,
@@ -181,13 +198,11 @@ def _prepare(
     ads_seen,
     ad_today,
     bcast_today,
-    coupon_budget_n,
+    coupon_rx,
     coupon_until,
     touch,
     L,
     flag,
-    touched,
-    n_touched,
     recent,
     gb_on,
     follow_new,
@@ -196,22 +211,18 @@ def _prepare(
     c_x,
     m_x,
     tally,
+    muted,
 ):
-    """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
-
-    Reads the state after ``t - 1`` (and today's plan: ``ad_today``, ``bcast_today``, up to
-    ``coupon_budget_n`` coupons); writes ``h_x``, ``c_x``, ``m_x`` for the engine, and the
-    consumer's own exposure records (awareness, touches, quotas, fatigue, muting).
-    """
-    sk = _step_key(key, 4 * t)
+    """Consumers ``lo <= i < hi``: each writes only its own entries, its block's tally row and
+    its block's slots of ``muted`` (from ``muted[lo]``); returns how many muted."""
     trust0 = P[P_TRUST0]
     quota = P[P_QUOTA]
     mkt = P[P_MKT_SHARE]
     lam = P[P_MEMORY]
-    coupons_left = coupon_budget_n
     hz = np.zeros(8)
     cz = np.zeros(8, dtype=np.int8)
-    for i in range(state.shape[0]):
+    nm = 0
+    for i in range(lo, hi):
         adopted = state[i] == ADOPTED
         m_x[i] = trust[i] / trust0
         bcast_rx[i] = 0
@@ -222,8 +233,6 @@ def _prepare(
             tally[K_IMPRESSIONS] += 1
             if state[i] == UNAWARE:
                 state[i] = AWARE
-                counts[UNAWARE] -= 1
-                counts[AWARE] += 1
                 tally[K_NEW_AWARE] += 1
             ctr = P[P_CTR] * P[P_REPEAT_DECAY] ** ads_seen[i]
             if adopters[i] != 0:
@@ -235,40 +244,37 @@ def _prepare(
             if _uniform(sk, i, 0) < ctr:
                 tally[K_CLICKS] += 1
                 touch[i] = C_AD
-                if rel[i] == ABSENT and not churned[i] and _uniform(sk, i, 1) < P[P_FOLLOW_CLICK]:
-                    follow_new[i] = 1
+                if rel[i] == ABSENT and _uniform(sk, i, 1) < P[P_FOLLOW_CLICK]:
+                    follow_new[i] = 1  # (settle skips the churned)
                 if not adopted:
                     hz[nh] = P[P_CLICK_CONV]
                     cz[nh] = C_AD
                     nh += 1
-        g = group[i]
-        if g >= 0 and bcast_today and msgs_month[i] < quota:
-            msgs_month[i] += 1
-            bcast_rx[i] = 1
-            tally[K_DELIVERED] += 1
-            n_mkt += 1
-            x_sum += mkt
-            trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
-            if not adopted and P[P_BCAST_CONV] > 0.0:
-                hz[nh] = P[P_BCAST_CONV]
-                cz[nh] = C_GROUP
-                nh += 1
-        if g >= 0 and not adopted and group_shares[g] > 0:
-            hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
-            cz[nh] = C_GROUP
-            nh += 1
-        if g >= 0 and not adopted and joint_posts[g] > 0:  # bridges' joint campaign posts
-            hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[g]
-            cz[nh] = C_BRIDGE
-            nh += 1
-        if coupons_left > 0 and rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
-            coupons_left -= 1
-            msgs_month[i] += 1
-            coupon_until[i] = t + np.int32(P[P_COUPON_VALID]) - 1
-            touch[i] = C_COUPON
-            tally[K_COUPONS_ISSUED] += 1
+        if coupon_rx[i]:
+            coupon_rx[i] = 0
             n_mkt += 1
             x_sum += 1.0
+        g = group[i]
+        if g >= 0:
+            if bcast_today and msgs_month[i] < quota:
+                msgs_month[i] += 1
+                bcast_rx[i] = 1
+                tally[K_DELIVERED] += 1
+                n_mkt += 1
+                x_sum += mkt
+                trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
+                if not adopted and P[P_BCAST_CONV] > 0.0:
+                    hz[nh] = P[P_BCAST_CONV]
+                    cz[nh] = C_GROUP
+                    nh += 1
+            if not adopted and group_shares[g] > 0:
+                hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
+                cz[nh] = C_GROUP
+                nh += 1
+            if not adopted and joint_posts[g] > 0:  # bridges' joint campaign posts
+                hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[g]
+                cz[nh] = C_BRIDGE
+                nh += 1
         if not adopted and coupon_until[i] >= t:
             hz[nh] = P[P_REDEEM]
             cz[nh] = C_COUPON
@@ -278,9 +284,9 @@ def _prepare(
             cz[nh] = C_GROUPBUY
             nh += 1
         if flag[i]:
-            for k in range(L.shape[0]):
-                if L[k, i] < 0.0:
-                    hz[nh] = -math.expm1(L[k, i])
+            for k in range(L.shape[1]):
+                if L[i, k] < 0.0:
+                    hz[nh] = -math.expm1(L[i, k])
                     cz[nh] = ADVOCACY_CAUSES[k]
                     nh += 1
         # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
@@ -313,14 +319,133 @@ def _prepare(
                 p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
                 if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
                     tally[K_MUTED] += 1
-                    _leave(i, rel, churned, group, group_count, vip_group, vip_count)
+                    muted[lo + nm] = i  # leaves its groups in the serial finish
+                    nm += 1
                     follow_new[i] = 0
-    # clear the advocacy table for the next step (only the touched entries)
+    return nm
+
+
+def _prepare(
+    t,
+    key,
+    block,
+    P,
+    state,
+    adopters,
+    trust,
+    rel,
+    group,
+    group_shares,
+    joint_posts,
+    msgs_month,
+    mshare,
+    last_ad,
+    ads_seen,
+    ad_today,
+    bcast_today,
+    coupon_rx,
+    coupon_until,
+    touch,
+    L,
+    flag,
+    recent,
+    gb_on,
+    follow_new,
+    bcast_rx,
+    h_x,
+    c_x,
+    m_x,
+    tally_blocks,
+    muted,
+    n_muted,
+):
+    """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
+
+    Reads the state after ``t - 1`` and today's plan (``ad_today``, ``bcast_today``, coupons
+    issued by :func:`_issue_coupons`); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
+    each consumer's own records (awareness, touches, quotas, fatigue). Blocks of ``block``
+    consumers are independent, so the serial and parallel variants give the same result;
+    :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).
+    """
+    n = state.shape[0]
+    sk = _step_key(key, 4 * t)
+    for b in prange(tally_blocks.shape[0]):
+        lo = b * block
+        hi = min(n, lo + block)
+        n_muted[b] = _prepare_range(
+            lo,
+            hi,
+            t,
+            sk,
+            P,
+            state,
+            adopters,
+            trust,
+            rel,
+            group,
+            group_shares,
+            joint_posts,
+            msgs_month,
+            mshare,
+            last_ad,
+            ads_seen,
+            ad_today,
+            bcast_today,
+            coupon_rx,
+            coupon_until,
+            touch,
+            L,
+            flag,
+            recent,
+            gb_on,
+            follow_new,
+            bcast_rx,
+            h_x,
+            c_x,
+            m_x,
+            tally_blocks[b],
+            muted,
+        )
+
+
+_prepare_serial, _prepare_parallel = serial_and_parallel(_prepare)
+
+
+@njit(cache=True)
+def _finish_prepare(
+    block,
+    counts,
+    rel,
+    churned,
+    group,
+    group_count,
+    vip_group,
+    vip_count,
+    L,
+    flag,
+    touched,
+    n_touched,
+    tally_blocks,
+    muted,
+    n_muted,
+    tally,
+):
+    """Serial part of prepare: tallies, state counts, muted consumers leave their groups,
+    and the advocacy table is cleared (only its touched rows)."""
+    for b in range(tally_blocks.shape[0]):
+        for k in range(tally_blocks.shape[1]):
+            tally[k] += tally_blocks[b, k]
+            tally_blocks[b, k] = 0
+        for a in range(n_muted[b]):
+            _leave(muted[b * block + a], rel, churned, group, group_count, vip_group, vip_count)
+    aware = tally[K_NEW_AWARE]
+    counts[UNAWARE] -= aware
+    counts[AWARE] += aware
     for a in range(n_touched):
         i = touched[a]
         flag[i] = False
-        for k in range(L.shape[0]):
-            L[k, i] = 0.0
+        for k in range(L.shape[1]):
+            L[i, k] = 0.0
 
 
 @njit(cache=True, inline="always")

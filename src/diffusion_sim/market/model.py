@@ -29,6 +29,7 @@ from ..contagion import TiesRule
 from ..errors import ConfigError
 from ..graph.bridges import bridge_scores
 from ..graph.social_graph import SocialGraph
+from ..kernels._apply import BLOCK
 from ..model import Consumer, DiffusionModel
 from ..rng import key_from_seed_sequence, uniforms
 from ..seeding import Seeding
@@ -151,17 +152,23 @@ class MarketModel(DiffusionModel):
         # -- scratch --
         self._ad_today = np.zeros(n, np.bool_)
         self._follow_new = np.zeros(n, np.uint8)
+        self._coupon_rx = np.zeros(n, np.uint8)
+        nblocks = (n + BLOCK - 1) // BLOCK
+        self._tally_blocks = np.zeros((nblocks, kern.N_TALLY), np.int64)
+        self._muted = np.empty(n, np.int64)
+        self._n_muted = np.zeros(nblocks, np.int64)
         self._bcast_rx = np.zeros(n, np.uint8)
         self._h = np.zeros(n)
         self._c = np.zeros(n, np.int8)
         self._m = np.ones(n)
-        self._L = np.zeros((kern.N_ADVOCACY, n))
+        self._L = np.zeros((n, kern.N_ADVOCACY))
         self._flag = np.zeros(n, np.bool_)
         self._touched = np.empty(n, np.int64)
         self._buyers = np.empty(n, np.int64)
         self._recent = np.zeros(n, np.int32)
         self._recent_log: list[np.ndarray] = []
         self._ad_ids = np.empty(n, np.int64)
+        self._degree = graph.degree().astype(np.int64)
         self._ad_u = np.empty(n)
         gslots = n // max(params.groups.capacity, 1) + 2
         self.group_count = np.zeros(gslots, np.int64)
@@ -208,6 +215,7 @@ class MarketModel(DiffusionModel):
             self.remaining[s] -= cost
             self._spend[0][s] += cost
             self._channel_new[0][_ADV_CAUSE[name]] += k
+        self._campaign_end = int(self.adv_until.max(initial=0))  # last day any advocate posts
         self._levels[0] = self._level_counts()
         self._counts[0] = eng.counts.copy()
 
@@ -343,8 +351,14 @@ class MarketModel(DiffusionModel):
             self._ad_u,
         )
         if m > k:
-            pick = np.argpartition(self._ad_u[:m], k - 1)[:k]
-            ids = np.sort(self._ad_ids[:m][pick])
+            # the k smallest priorities; they all lie below a threshold a little above k/m
+            # (priorities are uniform), so only that subset needs partitioning
+            u, cand = self._ad_u[:m], self._ad_ids[:m]
+            sub = np.flatnonzero(u < min(1.0, 1.2 * k / m + 1e-3))
+            if sub.size < k:
+                sub = np.arange(m)
+            pick = sub[np.argpartition(u[sub], k - 1)[:k]]
+            ids = np.sort(cand[pick])
         else:
             ids = self._ad_ids[:m].copy()
         self._pay("ads", ids.size * p.cpm / 1000.0)
@@ -374,17 +388,29 @@ class MarketModel(DiffusionModel):
         """Fill the log-survival table from today's posting advocates; returns targets."""
         parts, kinds, weights = [], [], []
         trust0 = self.params.trust.initial
-        if self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0:
+        vip_on = self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0
+        if vip_on and self._n_vip_groups > 0:
             vip = np.flatnonzero(self.rel == Relationship.STRONG)
             parts.append(vip)
             kinds.append(np.zeros(vip.size, np.int64))
-        if self._campaign_open >= t:
+        if self._campaign_end >= t:
             adv = np.flatnonzero((self.adv_row > 0) & (self.adv_until >= t))
             parts.append(adv)
             kinds.append(self.adv_row[adv].astype(np.int64))
-        if self.remaining[_S["referral"]] > 0:
+        ref_budget = self.remaining[_S["referral"]]
+        if ref_budget > 0:
             lo = max(1, t - self.params.referral.share_days)
             ref = np.flatnonzero(self.last_buy >= lo)
+            # Rewards are paid per success, so only as many sharers post as the budget covers
+            # even if every friend of theirs who has not bought yet were to buy through them
+            # (an upper bound: deg - customer friends, from the engine's counts), most recent
+            # buyers first.
+            ref = ref[np.argsort(-self.last_buy[ref], kind="stable")]
+            a = self.engine.adopters[ref]
+            open_ = self._degree[ref] - (a & np.int64(0xFFFFFFFF)) - (a >> np.int64(32))
+            k = int(np.searchsorted(np.cumsum(open_), ref_budget / self.params.referral.reward,
+                                    side="right"))  # fmt: skip
+            ref = ref[:k]
             parts.append(ref)
             kinds.append(np.full(ref.size, 4, np.int64))
         if not parts:
@@ -409,12 +435,6 @@ class MarketModel(DiffusionModel):
             self._flag,
             self._touched,
         )
-        if self.remaining[_S["referral"]] > 0 and nt:
-            # rewards are paid per success: only run today if every possible one is covered
-            tt = self._touched[:nt]
-            at_risk = np.count_nonzero(self._L[4, tt] < 0)
-            if at_risk * self.params.referral.reward > self.remaining[_S["referral"]]:
-                self._L[4, tt] = 0.0
         return nt
 
     def _groupbuy_on(self, t: int) -> bool:
@@ -438,7 +458,7 @@ class MarketModel(DiffusionModel):
         every = self.params.bridging.joint_every_days
         self._joint[:] = 0
         ng = int(self._n_groups[0])
-        if every == 0 or ng == 0 or (t - 1) % every != 0 or self._campaign_open < t:
+        if every == 0 or ng == 0 or (t - 1) % every != 0 or self._campaign_end < t:
             return self._joint
         adv = np.flatnonzero((self.adv_row == _ADV_ROW["bridging"]) & (self.adv_until >= t))
         # rotate so that over the campaign each advocate meets different groups
@@ -471,10 +491,6 @@ class MarketModel(DiffusionModel):
             ]
         )
 
-    @property
-    def _campaign_open(self) -> int:
-        return int(self.adv_until.max(initial=0))
-
     # -- one step ----------------------------------------------------------------------------
     def step(self) -> None:
         """One day: plan, prepare, engine step, settle (see the module docstring)."""
@@ -491,23 +507,24 @@ class MarketModel(DiffusionModel):
         self._ad_today[ad_ids] = True
         bcast = self._broadcast_today(t)
         n_coupons = self._coupons_today(t)
+        if n_coupons:
+            kern._issue_coupons(t, self._P, self.rel, self.coupon_until, self.msgs_month,
+                                self.touch, self._coupon_rx, n_coupons, tally)  # fmt: skip
         nt = self._advocacy(t)
         gb = self._groupbuy_on(t) if self.budget[_S["groupbuy"]] > 0 else False
         eng = self.engine
-        kern._prepare(
+        n = self.graph.n
+        fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
+        fn(
             t,
             self.market_key,
+            BLOCK,
             self._P,
             eng.state,
-            eng.counts,
             eng.adopters,
             self.trust,
             self.rel,
-            self.churned,
             self.group,
-            self.group_count,
-            self.vip_group,
-            self.vip_count,
             self._shares,
             self._joint_posts(t),
             self.msgs_month,
@@ -516,13 +533,11 @@ class MarketModel(DiffusionModel):
             self.ads_seen,
             self._ad_today,
             bcast,
-            n_coupons,
+            self._coupon_rx,
             self.coupon_until,
             self.touch,
             self._L,
             self._flag,
-            self._touched,
-            nt,
             self._recent,
             gb,
             self._follow_new,
@@ -530,6 +545,26 @@ class MarketModel(DiffusionModel):
             self._h,
             self._c,
             self._m,
+            self._tally_blocks,
+            self._muted,
+            self._n_muted,
+        )
+        kern._finish_prepare(
+            BLOCK,
+            eng.counts,
+            self.rel,
+            self.churned,
+            self.group,
+            self.group_count,
+            self.vip_group,
+            self.vip_count,
+            self._L,
+            self._flag,
+            self._touched,
+            nt,
+            self._tally_blocks,
+            self._muted,
+            self._n_muted,
             tally,
         )
         self._ad_today[ad_ids] = False
