@@ -126,10 +126,15 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
 def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
     if not math.isfinite(v):
         return "—" if math.isnan(v) else "∞"
-    f = f"{{:,.{digits}f}}"
+    def f(x: float) -> str:
+        text = f"{x / scale:,.{digits}f}"
+        if text.startswith("-") and text[1:].strip("0.,") == "":
+            text = text[1:]  # no "-0"
+        return text
+
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
-        return f.format(v / scale)
-    return f"{f.format(v / scale)} [{f.format(lo / scale)}, {f.format(hi / scale)}]"
+        return f(v)
+    return f"{f(v)} [{f(lo)}, {f(hi)}]"
 
 
 def format_comparison(out: CompareOutput) -> str:

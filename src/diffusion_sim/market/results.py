@@ -141,5 +141,6 @@ class MarketRun:
             data[f"spend_{name}"] = self.spend[:, k]
         data["spend"] = self.spend.sum(axis=1)
         data["revenue"] = self.revenue
+        data["gross_profit"] = self.margin * self.revenue
         data["service_cost"] = self.service_cost
         return pd.DataFrame(data)
