@@ -197,6 +197,11 @@ g = clustered(1000, seed=1)
 for rule in (TiesRule(0.01, 0.1, 0.05), CascadeRule(0.3, 0.1), ThresholdRule(phi=0.2)):
     for par in (False, True):
         e = Engine(g, rule, 1, parallel=par); e.seed([0]); e.step(); e.step()
+from diffusion_sim.market.model import MarketModel
+from diffusion_sim.market.params import STRATEGIES
+for par in (False, True):  # the brand's kernels, every strategy on
+    MarketModel(g, TiesRule(0.01, 0.1, 0.05), None, dict.fromkeys(STRATEGIES, 1e4),
+                horizon=3, parallel=par, seed=0).run()
 t2 = time.perf_counter()
 print(f'{{"import_s": {t1 - t0}, "first_calls_s": {t2 - t1}, "total_s": {t2 - t0}}}')
 """
