@@ -84,15 +84,21 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
     if consumers["consumer"].dtype == object:
         consumers["consumer"] = consumers["consumer"].astype(str)
     atomic_write(files["consumers"], lambda p: consumers.to_parquet(p, index=False))
-    files["config"] = out_dir / "config.yaml"
-    text = OmegaConf.to_yaml(cfg, resolve=True)
-    atomic_write(files["config"], lambda p: p.write_text(text))
+    files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
         from .plotting import plot_adoption
 
         title = f"{graph.name} · {spec.rule.name} · {spec.replications} replications"
         files["plot"] = plot_adoption(reps, out_dir / "adoption_curve.png", title)
     return RunOutput(reps, files, graph.name)
+
+
+def _write_config(cfg: DictConfig, out_dir: Path) -> Path:
+    """The composed config, resolved, as ``config.yaml`` (atomically)."""
+    path = out_dir / "config.yaml"
+    text = OmegaConf.to_yaml(cfg, resolve=True)
+    atomic_write(path, lambda p: p.write_text(text))
+    return path
 
 
 def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutput:
@@ -109,9 +115,7 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
         progress=progress,
     )
     files = comp.save(out_dir)
-    files["config"] = out_dir / "config.yaml"
-    text = OmegaConf.to_yaml(cfg, resolve=True)
-    atomic_write(files["config"], lambda p: p.write_text(text))
+    files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
         from .market.plots import plot_comparison
 
@@ -126,6 +130,7 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
 def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
     if not math.isfinite(v):
         return "—" if math.isnan(v) else "∞"
+
     def f(x: float) -> str:
         text = f"{x / scale:,.{digits}f}"
         if text.startswith("-") and text[1:].strip("0.,") == "":

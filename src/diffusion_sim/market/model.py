@@ -429,8 +429,7 @@ class MarketModel(DiffusionModel):
             src,
             kind,
             weights,
-            self._adv_bs,
-            self._adv_bw,
+            *self._advocacy_hazards(),
             self._L,
             self._flag,
             self._touched,
@@ -465,30 +464,13 @@ class MarketModel(DiffusionModel):
         np.add.at(self._joint, (np.arange(adv.size) + t) % ng, 1)
         return self._joint
 
-    @property
-    def _adv_bs(self) -> np.ndarray:
+    def _advocacy_hazards(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
         p = self.params
-        return np.array(
-            [
-                p.vip.advocacy_strong,
-                p.bridging.advocacy_strong,
-                p.kol.advocacy_strong,
-                p.koc.advocacy_strong,
-                p.referral.advocacy_strong,
-            ]
-        )
-
-    @property
-    def _adv_bw(self) -> np.ndarray:
-        p = self.params
-        return np.array(
-            [
-                p.vip.advocacy_weak,
-                p.bridging.advocacy_weak,
-                p.kol.advocacy_weak,
-                p.koc.advocacy_weak,
-                p.referral.advocacy_weak,
-            ]
+        kinds = (p.vip, p.bridging, p.kol, p.koc, p.referral)
+        return (
+            np.array([k.advocacy_strong for k in kinds]),
+            np.array([k.advocacy_weak for k in kinds]),
         )
 
     # -- one step ----------------------------------------------------------------------------
