@@ -480,3 +480,56 @@ def test_bridges_reach_more_communities_than_random_seeds():
             comms = np.setdiff1d(np.unique(g.community[cust]), own)
             reached[name].append(comms.size)
     assert min(reached["bridging"]) > max(reached["koc"])
+
+
+def test_advocacy_pass_equals_a_naive_sum_over_ties():
+    """log-survival per (target, kind) = sum over advocate ties of log(1 - b_tie * weight)."""
+    g = GENERATORS["erdos_renyi"](n=300, mean_degree=6, seed=8)
+    g = SocialGraph.from_edges(g.n, *g.edges()[:2], (np.arange(g.n_ties) % 2 == 0).astype(int))
+    rng = np.random.default_rng(1)
+    state = np.where(rng.random(g.n) < 0.3, State.ADOPTED, State.UNAWARE).astype(np.uint8)
+    sources = np.sort(rng.choice(g.n, 40, replace=False)).astype(np.int64)
+    kinds = rng.integers(0, kern.N_ADVOCACY, sources.size).astype(np.int64)
+    weight = rng.uniform(0.5, 1.5, sources.size)
+    b_s = np.array([0.1, 0.2, 0.05, 0.3, 0.15])
+    b_w = np.array([0.01, 0.02, 0.0, 0.03, 0.05])
+    L = np.zeros((g.n, kern.N_ADVOCACY))
+    flag = np.zeros(g.n, np.bool_)
+    touched = np.empty(g.n, np.int64)
+    nt = kern._advocacy(g.indptr, g.indices, g.tie, state, sources, kinds, weight, b_s, b_w, L,
+                        flag, touched)  # fmt: skip
+    ref = np.zeros_like(L)
+    for j, k, wgt in zip(sources, kinds, weight, strict=True):
+        nbrs, ties = g.neighbors(int(j))
+        for i, tie in zip(nbrs, ties, strict=True):
+            if state[i] != State.ADOPTED:
+                b = (b_s if tie == 1 else b_w)[k] * wgt
+                ref[i, k] += math.log(1 - b)
+    assert np.allclose(L, ref, rtol=1e-12, atol=0)
+    hit = np.flatnonzero((ref < 0).any(axis=1))
+    assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
+
+
+@pytest.mark.statistical
+def test_two_channels_combine_and_split_the_cause_by_hazard():
+    """Day 1: every consumer has a coupon (0.2) and clicks an ad (then buys with 0.1):
+    P(buy) = 1 - 0.8 * 0.9 = 0.28; causes COUPON : AD = 2 : 1."""
+    n = 100_000
+    p = _params(
+        ads={"cpm": 1.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9, "ctr": 1.0,
+             "click_conversion": 0.1, "targeting": "random", "follow_on_click": 0.0},
+        coupons={"every_days": 1, "redeem": 0.2, "value": 1.0},
+        groups={"enabled": False},
+        fatigue={"mute_per_message": 0.0},
+    )  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": 1e6, "coupons": 1e7}, horizon=1, seed=5)
+    m.rel[:] = Relationship.WEAK  # followers, so the coupon reaches them
+    r = m.run()
+    bought = r.customers[-1]
+    sd = math.sqrt(0.28 * 0.72 / n)
+    assert abs(bought / n - 0.28) < 5 * sd
+    coupon = r.new_by_cause[1, Cause.COUPON] / bought
+    assert abs(coupon - 2 / 3) < 5 * math.sqrt(2 / 9 / bought)
+    assert r.new_by_cause[1, Cause.AD] + r.new_by_cause[1, Cause.COUPON] == bought
+    # channel codes: every buyer used the code of the channel that caused the purchase
+    assert np.array_equal(r.new_by_channel[1], r.new_by_cause[1])
