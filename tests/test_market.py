@@ -190,6 +190,7 @@ def test_invariants_hold_every_step(budget):
         assert np.all(m.rel[m.churned] == Relationship.ABSENT)
         assert np.all(m.rel[m.group >= 0] != Relationship.ABSENT)
         assert m.engine.counts.sum() == g.n
+        assert np.array_equal(r.levels[-1], m._level_counts())
     r = m.result()
     assert r.new_by_cause.sum() == r.customers[-1] == r.new_by_channel.sum()
     # the limits were actually reached, so the checks above were not vacuous
@@ -295,6 +296,7 @@ def test_vip_admission_is_paced_so_fees_fit_the_budget():
     m = MarketModel(g, RULE, p, {"vip": 900.0}, horizon=30, seeding=seeding, seed=1)
     m.rel[m.seeds] = Relationship.WEAK  # followers who bought before the plan
     m.purchases[m.seeds] = 1
+    m.last_buy[m.seeds] = 0
     m.step()
     # fee 1 CNY per member-day over 30 days: 30 members fit 900 CNY
     assert np.count_nonzero(m.rel == Relationship.STRONG) == 30

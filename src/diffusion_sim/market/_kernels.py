@@ -128,6 +128,29 @@ def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, 
 
 
 @njit(cache=True)
+def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members, eligible):
+    """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
+    one less than ``inactive_days`` ago (so a member demoted for inactivity comes back only
+    after buying again); in consumer order. Returns (members, candidates)."""
+    nm = 0
+    ne = 0
+    for i in range(rel.shape[0]):
+        r = rel[i]
+        if r == STRONG:
+            members[nm] = i
+            nm += 1
+        elif (
+            r == WEAK
+            and purchases[i] >= min_purchases
+            and last_buy[i] >= 0
+            and t - last_buy[i] < inactive_days
+        ):
+            eligible[ne] = i
+            ne += 1
+    return nm, ne
+
+
+@njit(cache=True)
 def _recent_update(indptr, indices, buyers, delta, recent):
     """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
     for a in range(buyers.shape[0]):
@@ -490,6 +513,7 @@ def _settle(
     buyers,
     channel_new,
     tally,
+    levels,
 ):
     """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
     following and group joining, exits. Returns (buyers listed, service failures handled).
@@ -504,6 +528,7 @@ def _settle(
     n_recovered = 0
     groups_on = P[P_GROUPS_ON] != 0.0
     cap = P[P_CAPACITY]
+    n_weak = n_strong = n_churned = n_repeat = 0
     for i in range(state.shape[0]):
         if state[i] == ADOPTED:
             bought = False
@@ -580,4 +605,14 @@ def _settle(
         elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
             tally[K_EXITS] += 1
             _leave(i, rel, churned, group, group_count, vip_group, vip_count)
+        # levels after the day: followers, VIP members, churned, repeat customers
+        r = rel[i]
+        n_weak += r == WEAK
+        n_strong += r == STRONG
+        n_churned += churned[i]
+        n_repeat += purchases[i] >= 2
+    levels[0] = n_weak
+    levels[1] = n_strong
+    levels[2] = n_churned
+    levels[3] = n_repeat
     return nb, n_recovered

@@ -169,6 +169,10 @@ class MarketModel(DiffusionModel):
         self._recent_log: list[np.ndarray] = []
         self._ad_ids = np.empty(n, np.int64)
         self._degree = graph.degree().astype(np.int64)
+        self._members_buf = np.empty(n, np.int64)
+        self._eligible_buf = np.empty(n, np.int64)
+        self._no_ids = np.zeros(0, np.int64)
+        self._vip_members = self._no_ids
         self._ad_u = np.empty(n)
         gslots = n // max(params.groups.capacity, 1) + 2
         self.group_count = np.zeros(gslots, np.int64)
@@ -257,9 +261,20 @@ class MarketModel(DiffusionModel):
         s = _S["vip"]
         fee_day = p.cost_per_member_month / 30.0
         days_left = self.horizon - t + 1
-        members = np.flatnonzero(self.rel == Relationship.STRONG)
-        if members.size == 0 and self.remaining[s] <= 0:
+        if self._n_vip_groups == 0 and self.remaining[s] <= 0:
+            self._vip_members = self._no_ids
             return
+        n_mem, n_el = kern._vip_scan(
+            t,
+            self.rel,
+            self.purchases,
+            self.last_buy,
+            p.min_purchases,
+            p.inactive_days,
+            self._members_buf,
+            self._eligible_buf,
+        )
+        members = self._members_buf[:n_mem].copy()
         committed = members.size * fee_day * days_left
         free = self.remaining[s] - committed
         # birthdays: a perk and a trust boost, if the budget allows
@@ -281,16 +296,12 @@ class MarketModel(DiffusionModel):
             ok = uniforms(self.market_key, 4 * t + 2, tried, 0) < p.winback_success
             self.active_since[tried[ok]] = t
             self._demote(np.concatenate([tried[~ok], idle[tried.size :]]))
-            members = np.flatnonzero(self.rel == Relationship.STRONG)
+            members = members[self.rel[members] == Relationship.STRONG]
             committed = members.size * fee_day * days_left
             free = self.remaining[s] - committed
         # admissions, best customers first, while their fees to the horizon are covered
         if self.remaining[s] > 0:
-            el = np.flatnonzero(
-                (self.rel == Relationship.WEAK)
-                & (self.purchases >= p.min_purchases)
-                & (self.engine.state == State.ADOPTED)
-            )
+            el = self._eligible_buf[:n_el]  # followers who bought >= min_purchases times
             if el.size:
                 order = np.lexsort((el, -self.last_buy[el], -self.purchases[el]))
                 el = el[order]
@@ -300,8 +311,9 @@ class MarketModel(DiffusionModel):
                     k = min(k, max(p.capacity - members.size, 0))
                 el = el[: min(k, el.size)]
                 self._admit(el, t)
-                members = np.flatnonzero(self.rel == Relationship.STRONG)
+                members = np.sort(np.concatenate([members, el]))
         self._pay("vip", members.size * fee_day)
+        self._vip_members = members
 
     def _admit(self, ids: np.ndarray, t: int) -> None:
         cap = self.params.vip.capacity
@@ -389,8 +401,8 @@ class MarketModel(DiffusionModel):
         parts, kinds, weights = [], [], []
         trust0 = self.params.trust.initial
         vip_on = self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0
-        if vip_on and self._n_vip_groups > 0:
-            vip = np.flatnonzero(self.rel == Relationship.STRONG)
+        if vip_on and self._vip_members.size:
+            vip = self._vip_members
             parts.append(vip)
             kinds.append(np.zeros(vip.size, np.int64))
         if self._campaign_end >= t:
@@ -552,6 +564,7 @@ class MarketModel(DiffusionModel):
         self._ad_today[ad_ids] = False
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
+        levels = np.zeros(4, np.int64)
         nb, n_rec = kern._settle(
             t,
             self.market_key,
@@ -578,6 +591,7 @@ class MarketModel(DiffusionModel):
             self._buyers,
             channel_new,
             tally,
+            levels,
         )
         if self.budget[_S["groupbuy"]] > 0:
             self._recent_log.append(self._buyers[:nb].copy())
@@ -590,7 +604,7 @@ class MarketModel(DiffusionModel):
         self._tally.append(tally)
         self._revenue.append(tally[kern.K_PURCHASES] * p.product.price)
         self._service.append(n_rec * p.trust.recovery_cost)
-        self._levels.append(self._level_counts())
+        self._levels.append(levels)
         self._channel_new.append(channel_new)
 
     def run(self, steps: int | None = None) -> MarketRun:
