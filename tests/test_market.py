@@ -535,3 +535,21 @@ def test_two_channels_combine_and_split_the_cause_by_hazard():
     assert r.new_by_cause[1, Cause.AD] + r.new_by_cause[1, Cause.COUPON] == bought
     # channel codes: every buyer used the code of the channel that caused the purchase
     assert np.array_equal(r.new_by_channel[1], r.new_by_cause[1])
+
+
+def test_group_buy_is_a_threshold_on_friends_recent_purchases():
+    """Team of 3: consumer 2 has two friends (0, 1) who just bought, consumer 3 only one."""
+    from conftest import graph_from
+
+    g = graph_from(6, strong=[(0, 2), (1, 2), (0, 3)], weak=[(4, 5)])
+    p = _params(groupbuy={"team_size": 3, "window_days": 2, "join": 1.0, "discount": 15.0},
+                groups={"enabled": False})  # fmt: skip
+    m = MarketModel(g, TiesRule(), p, {"groupbuy": 100.0}, horizon=3,
+                    seeding=Seeding(nodes=[0, 1]), seed=0)  # fmt: skip
+    m._recent_log.append(np.array([0, 1]))  # 0 and 1 bought on day 0
+    m.step()
+    assert m.engine.adopted_at[2] == 1 and m.engine.cause[2] == Cause.GROUPBUY
+    assert m.engine.adopted_at[3] == -1
+    r = m.run()
+    assert r.spend[:, STRATEGIES.index("groupbuy")].sum() == 15.0
+    assert r.tally[:, kern.K_GROUPBUYS].sum() == 1 and m.engine.adopted_at[3] == -1

@@ -151,6 +151,15 @@ def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members
 
 
 @njit(cache=True)
+def _count_ready(recent, state, need):
+    """Non-customers with at least ``need`` friends who bought recently (group-buy ready)."""
+    c = 0
+    for i in range(state.shape[0]):
+        c += recent[i] >= need and state[i] != ADOPTED
+    return c
+
+
+@njit(cache=True)
 def _recent_update(indptr, indices, buyers, delta, recent):
     """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
     for a in range(buyers.shape[0]):

@@ -459,9 +459,7 @@ class MarketModel(DiffusionModel):
                 kern._recent_update(g.indptr, g.indices, old, -1, self._recent)
         if self.remaining[s] <= 0:
             return False
-        at_risk = np.count_nonzero(
-            (self._recent >= p.team_size - 1) & (self.engine.state != State.ADOPTED)
-        )
+        at_risk = kern._count_ready(self._recent, self.engine.state, p.team_size - 1)
         return at_risk * p.discount <= self.remaining[s]
 
     def _joint_posts(self, t: int) -> np.ndarray:
