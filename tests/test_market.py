@@ -553,3 +553,72 @@ def test_group_buy_is_a_threshold_on_friends_recent_purchases():
     r = m.run()
     assert r.spend[:, STRATEGIES.index("groupbuy")].sum() == 15.0
     assert r.tally[:, kern.K_GROUPBUYS].sum() == 1 and m.engine.adopted_at[3] == -1
+
+
+@pytest.mark.parametrize("targeting", ["friends", "community"])
+def test_ad_targeting_reaches_only_its_audience(targeting):
+    g = _graph(n=3000)
+    extra = {"communities": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]} if targeting == "community" else {}
+    p = _params(ads={"targeting": targeting, "min_daily_budget": 0.0, "ctr": 0.0, **extra})
+    m = MarketModel(g, RULE, p, {"ads": 3000.0}, horizon=20, seeding=Seeding(random=60), seed=3)
+    total = 0
+    for t in range(1, 21):
+        customers = m.engine.state == State.ADOPTED
+        friends = m.engine.adopters != 0
+        m.step()
+        shown = m.last_ad == t
+        total += shown.sum()
+        if targeting == "friends":
+            assert np.all(friends[shown] & ~customers[shown])
+        else:
+            assert np.all(g.community[shown] < 10)
+    assert total > 0
+
+
+def test_vip_top_entry_keeps_one_group_of_the_best_customers():
+    g = _graph(n=3000)
+    p = _params(vip={"entry": "top", "capacity": 25, "min_purchases": 1})
+    m = MarketModel(g, RULE, p, {"vip": 1e6}, horizon=5, seeding=Seeding(fraction=0.2), seed=0)
+    m.rel[m.seeds] = Relationship.WEAK
+    m.purchases[m.seeds] = np.arange(m.seeds.size) % 5 + 1
+    m.last_buy[m.seeds] = 0
+    before = m.purchases.copy()
+    m.step()
+    members = np.flatnonzero(m.rel == Relationship.STRONG)
+    assert members.size == 25 and m._n_vip_groups == 1
+    # the best customers: nobody left out had bought more often than a member
+    others = m.seeds[m.rel[m.seeds] == Relationship.WEAK]
+    assert before[members].min() >= before[others].max()
+
+
+def test_service_failures_cost_trust_and_recovery_restores_part_at_a_cost():
+    g = _graph(n=2000)
+    for recovery in (False, True):
+        p = _params(product={"service_failure": 1.0, "repurchase": 0.0},
+                    trust={"recovery": recovery, "failure_loss": 0.2, "recovery_share": 0.5,
+                           "recovery_cost": 20.0, "purchase_gain": 0.0})  # fmt: skip
+        m = MarketModel(g, RULE, p, {}, horizon=1, seeding=Seeding(random=5), seed=1)
+        r = m.run()
+        buyers = m.engine.adopted_at == 1
+        loss = 0.1 if recovery else 0.2
+        assert buyers.any() and np.allclose(m.trust[buyers], 0.5 - loss)
+        assert r.tally[1, kern.K_FAILURES] == buyers.sum()
+        assert r.service_cost.sum() == (20.0 * buyers.sum() if recovery else 0.0)
+
+
+def test_inactive_vip_members_get_a_win_back_or_are_demoted():
+    g = _graph(n=2000)
+    for success, expect in ((1.0, Relationship.STRONG), (0.0, Relationship.WEAK)):
+        p = _params(vip={"inactive_days": 3, "winback_success": success, "winback_cost": 10.0,
+                         "min_purchases": 1},
+                    product={"repurchase": 0.0, "service_failure": 0.0})  # fmt: skip
+        m = MarketModel(g, TiesRule(), p, {"vip": 1e5}, horizon=4,
+                        seeding=Seeding(nodes=[0, 1, 2]), seed=0)  # fmt: skip
+        m.rel[[0, 1, 2]] = Relationship.WEAK
+        m.purchases[[0, 1, 2]] = 1
+        m.last_buy[[0, 1, 2]] = 0
+        m.run()
+        # admitted on day 1 (idle time counts from then), so on day 4 a win-back
+        assert np.all(m.rel[[0, 1, 2]] == expect)
+        spent = m.result().spend[:, STRATEGIES.index("vip")]
+        assert spent[4] == pytest.approx(3 * 10.0 + (3 if success else 0) * 15.0 / 30)
