@@ -175,8 +175,21 @@ def format_comparison(out: CompareOutput) -> str:
     for row in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
     lines.append("")
+    lines.extend(_verdict(s))
     lines.append("outputs: " + str(out.files["summary"].parent))
     return "\n".join(lines)
+
+
+def _verdict(s) -> list[str]:
+    """One line on the best play and one on plays that lose money, from the summary."""
+    best = s.loc[s["profit"].idxmax()]
+    out = [f"most profit: {best['play']} (best in {100 * best['p_best']:.0f}% of replications)"]
+    losing = [r["play"] for _, r in s.iterrows() if r["roi_high"] < 0]
+    if losing:
+        out.append(
+            "spend more than they return (ROI < 0, 95% CI): " + ", ".join(str(x) for x in losing)
+        )
+    return out
 
 
 def format_summary(out: RunOutput | CompareOutput) -> str:
