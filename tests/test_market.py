@@ -495,21 +495,26 @@ def test_advocacy_pass_equals_a_naive_sum_over_ties():
     weight = rng.uniform(0.5, 1.5, sources.size)
     b_s = np.array([0.1, 0.2, 0.05, 0.3, 0.15])
     b_w = np.array([0.01, 0.02, 0.0, 0.03, 0.05])
-    L = np.zeros((g.n, kern.N_ADVOCACY))
-    flag = np.zeros(g.n, np.bool_)
-    touched = np.empty(g.n, np.int64)
-    nt = kern._advocacy(g.indptr, g.indices, g.tie, state, sources, kinds, weight, b_s, b_w, L,
-                        flag, touched)  # fmt: skip
-    ref = np.zeros_like(L)
+    ref = np.zeros((g.n, kern.N_ADVOCACY))
     for j, k, wgt in zip(sources, kinds, weight, strict=True):
         nbrs, ties = g.neighbors(int(j))
         for i, tie in zip(nbrs, ties, strict=True):
             if state[i] != State.ADOPTED:
                 b = (b_s if tie == 1 else b_w)[k] * wgt
                 ref[i, k] += math.log(1 - b)
-    assert np.allclose(L, ref, rtol=1e-12, atol=0)
     hit = np.flatnonzero((ref < 0).any(axis=1))
-    assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
+    first = None
+    for fn, parts in ((kern._advocacy_serial, 1), (kern._advocacy_parallel, 2),
+                      (kern._advocacy_parallel, 7)):  # fmt: skip
+        L = np.zeros((g.n, kern.N_ADVOCACY))
+        flag = np.zeros(g.n, np.bool_)
+        touched = np.empty(g.n, np.int64)
+        nt = fn(g.indptr, g.indices, g.tie, state, sources, kinds, weight, b_s, b_w, L, flag,
+                touched, parts)  # fmt: skip
+        assert np.allclose(L, ref, rtol=1e-12, atol=0)
+        assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
+        first = L if first is None else first
+        assert np.array_equal(L, first)  # any number of parts: the same sums, bit for bit
 
 
 @pytest.mark.statistical

@@ -96,14 +96,10 @@ N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
 ) = range(16)
 
 
-@njit(cache=True)
-def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched):
-    """Log-survival of each non-adopter against the posts of today's advocates.
-
-    ``L[i, k] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
-    per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
-    ``touched`` once (``flag`` marks them); returns how many.
-    """
+@njit(cache=True, inline="always")
+def _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds, weight, b_s, b_w,
+                   L, flag, touched):  # fmt: skip
+    """Targets ``lo_j <= i < hi_j`` only; they are listed from ``touched[lo_j]``."""
     nt = 0
     for a in range(sources.shape[0]):
         j = sources[a]
@@ -112,19 +108,54 @@ def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, 
         bw = min(b_w[k] * weight[a], 1.0)
         ls = math.log1p(-bs) if bs < 1.0 else -np.inf
         lw = math.log1p(-bw) if bw < 1.0 else -np.inf
-        for e in range(indptr[j], indptr[j + 1]):
+        e = indptr[j]
+        end = indptr[j + 1]
+        while e < end and indices[e] < lo_j:  # rows are sorted: skip to this part
+            e += 1
+        while e < end:
             i = indices[e]
-            if state[i] == ADOPTED:
-                continue
+            if i >= hi_j:
+                break
             x = ls if tie[e] != 0 else lw
-            if x == 0.0:
+            e += 1
+            if state[i] == ADOPTED or x == 0.0:
                 continue
             if not flag[i]:
                 flag[i] = True
-                touched[nt] = i
+                touched[lo_j + nt] = i
                 nt += 1
             L[i, k] += x  # one row per consumer: its kinds share a cache line
     return nt
+
+
+def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched,
+              parts):  # fmt: skip
+    """Log-survival of each non-adopter against the posts of today's advocates.
+
+    ``L[i, k] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
+    per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
+    ``touched`` once (``flag`` marks them); returns how many. The targets are split into
+    ``parts`` ranges of consumer ids, one task each; every part adds a target's terms in
+    source order, so ``L`` is the same for any number of parts (only the order of ``touched``
+    differs).
+    """
+    n = state.shape[0]
+    part_nt = np.zeros(parts, dtype=np.int64)
+    for p in prange(parts):
+        lo_j = p * n // parts
+        hi_j = (p + 1) * n // parts
+        part_nt[p] = _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds,
+                                    weight, b_s, b_w, L, flag, touched)  # fmt: skip
+    nt = 0
+    for p in range(parts):  # close the gaps between the parts' lists
+        lo_j = p * n // parts
+        for a in range(part_nt[p]):
+            touched[nt + a] = touched[lo_j + a]
+        nt += part_nt[p]
+    return nt
+
+
+_advocacy_serial, _advocacy_parallel = serial_and_parallel(_advocacy)
 
 
 @njit(cache=True)

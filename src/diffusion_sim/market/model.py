@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
-from ..contagion import TiesRule
+from ..contagion import MAX_PARTS, TiesRule
 from ..errors import ConfigError
 from ..graph.bridges import bridge_scores
 from ..graph.social_graph import SocialGraph
@@ -433,7 +434,11 @@ class MarketModel(DiffusionModel):
         kind = np.concatenate(kinds)
         weights = self.trust[src] / trust0
         g = self.graph
-        nt = kern._advocacy(
+        work = int(self._degree[src].sum())  # ties to visit
+        par = self.engine._use_parallel(work)
+        fn = kern._advocacy_parallel if par else kern._advocacy_serial
+        parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
+        nt = fn(
             g.indptr,
             g.indices,
             g.tie,
@@ -445,6 +450,7 @@ class MarketModel(DiffusionModel):
             self._L,
             self._flag,
             self._touched,
+            parts,
         )
         return nt
 
