@@ -238,7 +238,7 @@ def test_group_capacity_opens_new_groups_and_quota_stops_broadcasts():
     n = 2000
     p = _params(
         ads={"cpm": 1000.0, "daily_budget_max": 1e6, "ctr": 1.0, "click_conversion": 0.0,
-             "follow_on_click": 1.0, "targeting": "random"},
+             "follow_on_click": 1.0, "targeting": "random", "view_conversion": 0.0},
         groups={"capacity": 300, "join_group": 1.0, "broadcasts_per_month": 30,
                 "execution_rate": 1.0, "exit_rate": 0.0, "broadcast_conversion": 0.0},
         fatigue={"mute_per_message": 0.0},
@@ -260,7 +260,7 @@ def test_fatigue_above_tolerance_mutes_everyone_who_gets_a_message():
     n = 500
     p = _params(
         ads={"cpm": 1000.0, "daily_budget_max": 1e6, "ctr": 1.0, "click_conversion": 0.0,
-             "follow_on_click": 1.0, "targeting": "random"},
+             "follow_on_click": 1.0, "targeting": "random", "view_conversion": 0.0},
         fatigue={"mute_per_message": 1.0, "tolerance": 0.0},
     )  # fmt: skip
     m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": 1e5}, horizon=4, seed=0)
@@ -524,7 +524,8 @@ def test_two_channels_combine_and_split_the_cause_by_hazard():
     n = 100_000
     p = _params(
         ads={"cpm": 1.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9, "ctr": 1.0,
-             "click_conversion": 0.1, "targeting": "random", "follow_on_click": 0.0},
+             "click_conversion": 0.1, "targeting": "random", "follow_on_click": 0.0,
+             "view_conversion": 0.0},
         coupons={"every_days": 1, "redeem": 0.2, "value": 1.0},
         groups={"enabled": False},
         fatigue={"mute_per_message": 0.0},
@@ -627,3 +628,22 @@ def test_inactive_vip_members_get_a_win_back_or_are_demoted():
         assert np.all(m.rel[[0, 1, 2]] == expect)
         spent = m.result().spend[:, STRATEGIES.index("vip")]
         assert spent[4] == pytest.approx(3 * 10.0 + (3 if success else 0) * 15.0 / 30)
+
+
+@pytest.mark.statistical
+def test_view_through_converts_for_view_days_after_one_impression():
+    """One ad each on day 1 (cap 100 days), no clicks: buyers by day 3 = 1 - (1 - v)^3 of
+    the market, and nobody after the impression stops working."""
+    n, v = 20_000, 0.05
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": float(n), "daily_budget_max": float(n),
+                     "ctr": 0.0, "view_conversion": v, "view_days": 3,
+                     "frequency_cap_days": 100, "targeting": "random"},
+                groups={"enabled": False})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": float(n)}, horizon=6, seed=2)
+    r = m.run()
+    assert r.tally[1, kern.K_IMPRESSIONS] == n and r.tally[2:, kern.K_IMPRESSIONS].sum() == 0
+    assert r.new_by_cause[4:].sum() == 0  # day 4 on: the impression no longer works
+    share = r.customers[3] / n
+    expect = 1 - (1 - v) ** 3
+    assert abs(share - expect) < 5 * math.sqrt(expect * (1 - expect) / n)
+    assert r.new_by_cause[:, Cause.AD].sum() == r.customers[-1]

@@ -72,8 +72,10 @@ N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
     P_EXIT,
     P_CAPACITY,
     P_GROUPS_ON,
+    P_VIEW_CONV,
+    P_VIEW_DAYS,
     N_P,
-) = range(34)
+) = range(36)
 
 # -- indices into the per-step tallies -----------------------------------------------------
 (
@@ -313,6 +315,11 @@ def _prepare_range(
                     hz[nh] = P[P_CLICK_CONV]
                     cz[nh] = C_AD
                     nh += 1
+        if not adopted and t - last_ad[i] < P[P_VIEW_DAYS] and P[P_VIEW_CONV] > 0.0:
+            # view-through: an ad seen in the last view_days days (aware by the ad) converts
+            hz[nh] = P[P_VIEW_CONV]
+            cz[nh] = C_AD
+            nh += 1
         if coupon_rx[i]:
             coupon_rx[i] = 0
             n_mkt += 1

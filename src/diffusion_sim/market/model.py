@@ -671,4 +671,6 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_EXIT] = p.groups.exit_rate
     P[kern.P_CAPACITY] = p.groups.capacity
     P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
+    P[kern.P_VIEW_CONV] = p.ads.view_conversion
+    P[kern.P_VIEW_DAYS] = p.ads.view_days
     return P

@@ -186,7 +186,10 @@ class Ads:
 
     The budget is paced evenly over the remaining days, but a day's budget is at least the
     platform's minimum (so a small budget runs on fewer days) and at most ``daily_budget_max``;
-    only impressions served are paid (CPM).
+    only impressions served are paid (CPM). An impression makes the consumer aware; a click
+    converts with ``click_conversion``; an aware consumer who saw an ad in the last
+    ``view_days`` days (today included) converts with ``view_conversion`` per day
+    (view-through).
     """
 
     cpm: float = 100.0
@@ -197,6 +200,8 @@ class Ads:
     communities: list[int] = field(default_factory=list)
     ctr: float = 0.008
     click_conversion: float = 0.05
+    view_conversion: float = 0.0002
+    view_days: int = 7
     repeat_decay: float = 0.85
     social_boost: float = 2.0
     follow_on_click: float = 0.3
@@ -208,6 +213,8 @@ class Ads:
         "targeting": ("choice", ("random", "non_customers", "friends", "community")),
         "ctr": ("prob",),
         "click_conversion": ("prob",),
+        "view_conversion": ("prob",),
+        "view_days": ("int", 0),
         "repeat_decay": ("prob",),
         "social_boost": ("nonneg",),
         "follow_on_click": ("prob",),
