@@ -201,27 +201,43 @@ def _recent_update(indptr, indices, buyers, delta, recent):
             recent[indices[e]] += delta
 
 
-@njit(cache=True)
-def _ad_candidates(t, key, state, adopters, last_ad, cap_days, mode, in_community, out_ids, out_u):
-    """Consumers an ad may reach today and their priority (smaller first); returns how many.
+def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_community,
+                   out_ids, out_u, block_n):  # fmt: skip
+    """Consumers an ad may reach today and their priority (smaller first), in consumer order;
+    returns how many. Blocks of ``block`` consumers fill their own slots, then the lists are
+    closed up, so serial and parallel variants give the same list.
 
     ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
     """
+    n = state.shape[0]
     sk = _step_key(key, 4 * t + 2)
+    for b in prange(block_n.shape[0]):
+        lo = b * block
+        m = 0
+        for i in range(lo, min(n, lo + block)):
+            if t - last_ad[i] < cap_days:
+                continue
+            if mode == 1 and state[i] == ADOPTED:
+                continue
+            if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
+                continue
+            if mode == 3 and not in_community[i]:
+                continue
+            out_ids[lo + m] = i
+            out_u[lo + m] = _uniform(sk, i, 2)
+            m += 1
+        block_n[b] = m
     m = 0
-    for i in range(state.shape[0]):
-        if t - last_ad[i] < cap_days:
-            continue
-        if mode == 1 and state[i] == ADOPTED:
-            continue
-        if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
-            continue
-        if mode == 3 and not in_community[i]:
-            continue
-        out_ids[m] = i
-        out_u[m] = _uniform(sk, i, 2)
-        m += 1
+    for b in range(block_n.shape[0]):
+        lo = b * block
+        for a in range(block_n[b]):
+            out_ids[m + a] = out_ids[lo + a]
+            out_u[m + a] = out_u[lo + a]
+        m += block_n[b]
     return m
+
+
+_ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
 
 
 @njit(cache=True)
@@ -363,6 +379,9 @@ def _prepare_range(
         if nh == 0:
             h_x[i] = 0.0
             c_x[i] = C_NONE
+        elif nh == 1:  # one channel: no draw needed
+            h_x[i] = hz[0]
+            c_x[i] = cz[0]
         else:
             surv = 1.0
             tot = 0.0

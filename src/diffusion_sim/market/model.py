@@ -351,9 +351,16 @@ class MarketModel(DiffusionModel):
         k = int(target / p.cpm * 1000.0 + 1e-9)
         if k == 0:
             return self._ad_ids[:0]
-        m = kern._ad_candidates(
+        n = self.graph.n
+        fn = (
+            kern._ad_candidates_parallel
+            if self.engine._use_parallel(n)
+            else (kern._ad_candidates_serial)
+        )
+        m = fn(
             t,
             self.market_key,
+            BLOCK,
             self.engine.state,
             self.engine.adopters,
             self.last_ad,
@@ -362,6 +369,7 @@ class MarketModel(DiffusionModel):
             self._in_community,
             self._ad_ids,
             self._ad_u,
+            self._n_muted,  # scratch: one count per block
         )
         if m > k:
             # the k smallest priorities; they all lie below a threshold a little above k/m
