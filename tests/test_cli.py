@@ -191,3 +191,10 @@ def test_bad_market_input_stops_with_one_clear_message(tmp_path, override, messa
     assert message in res.stderr
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_experiments_override_the_root_config():
+    cfg = _compose("experiment=bass_limit")
+    assert cfg.job == "diffuse" and cfg.sim.steps == 60 and cfg.graph.kind == "complete"
+    cfg = _compose("experiment=bass_limit", "sim.steps=7")  # the command line still wins
+    assert cfg.sim.steps == 7
