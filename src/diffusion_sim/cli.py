@@ -6,14 +6,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import signal
 import sys
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import hydra
+import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
@@ -22,8 +27,19 @@ from .errors import ConfigError, GraphFormatError
 from .market.compare import Comparison, compare
 from .replicate import replicate
 from .results import Replications, atomic_write
+from .runs import (
+    INCOMPLETE,
+    RunDirError,
+    claim_unique_dir,
+    config_digest,
+    mark_complete,
+    mark_incomplete,
+    prepare_folder,
+    remove_if_unused,
+)
+from .threads import choose_threads, jobs_side_by_side
 
-__all__ = ["CompareOutput", "RunOutput", "main", "run"]
+__all__ = ["CompareOutput", "RunOutput", "execute", "main", "run"]
 
 log = logging.getLogger("diffusion_sim")
 
@@ -96,7 +112,12 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
 def _write_config(cfg: DictConfig, out_dir: Path) -> Path:
     """The composed config, resolved, as ``config.yaml`` (atomically)."""
     path = out_dir / "config.yaml"
-    text = OmegaConf.to_yaml(cfg, resolve=True)
+    c = OmegaConf.to_container(cfg, resolve=True)
+    # how the job was started (resumed, overwriting) is not part of what it computed
+    for key in ("resume", "overwrite"):
+        if key in c.get("sim", {}):
+            c["sim"][key] = False
+    text = OmegaConf.to_yaml(OmegaConf.create(c))
     atomic_write(path, lambda p: p.write_text(text))
     return path
 
@@ -221,18 +242,163 @@ def format_summary(out: RunOutput | CompareOutput) -> str:
 
 register_configs()
 
+#: Exit codes: 2 bad input (as argparse), 1 a run that could not finish, 128 + signal number
+#: for an interrupt (130 Ctrl-C, 143 SIGTERM), as a shell reports them.
+EXIT_BAD_INPUT, EXIT_FAILED = 2, 1
+
+
+class Terminated(BaseException):
+    """SIGTERM (a scheduler's kill, ``kill <pid>``), raised where Python next runs, so
+    temporary files are removed on the way out as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _error(text: str, code: int):
+    print(f"diffusion-sim: error: {text}", file=sys.stderr)
+    sys.exit(code)
+
+
+def _launcher_cfg() -> dict | None:
+    hc = HydraConfig.get()
+    if str(hc.mode) != "RunMode.MULTIRUN":
+        return None
+    return OmegaConf.to_container(hc.launcher, resolve=False)
+
+
+def execute(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | None:
+    """One job of the command: check the folder and the config, run, write, mark complete.
+
+    Returns ``None`` for a job skipped by ``sim.resume=true`` because its folder already
+    holds its complete outputs. Every failure ends with one line and a non-zero exit.
+    """
+    out_dir = Path(out_dir)
+    started = time.perf_counter()
+    try:
+        build(cfg)  # every value checked before the folder is touched
+    except (ConfigError, GraphFormatError) as err:
+        remove_if_unused(out_dir)  # a rejected run leaves no folder behind
+        _error(str(err), EXIT_BAD_INPUT)
+    sim = cfg.sim
+    digest = config_digest(cfg)
+    try:
+        action = prepare_folder(out_dir, digest, resume=bool(sim.get("resume", False)),
+                                overwrite=bool(sim.get("overwrite", False)))  # fmt: skip
+    except RunDirError as err:
+        remove_if_unused(out_dir)
+        _error(str(err), EXIT_BAD_INPUT)
+    if action == "skip":
+        log.info("already complete, skipped (sim.resume=true): %s", out_dir)
+        print(f"skipped (already complete): {out_dir}")
+        return None
+    _save_hydra_files(cfg, out_dir)
+    threads = choose_threads(sim.get("threads"), jobs_side_by_side(_launcher_cfg()))
+    numba.set_num_threads(threads)
+    log.info("numba threads: %d", threads)
+    try:
+        mark_incomplete(out_dir, digest)
+        out = run(cfg, out_dir)
+        mark_complete(out_dir, digest, out.files.values(), started)
+    except (ConfigError, GraphFormatError) as err:  # found while reading the data
+        (out_dir / INCOMPLETE).unlink(missing_ok=True)
+        remove_if_unused(out_dir)
+        _error(str(err), EXIT_BAD_INPUT)
+    except OSError as err:
+        where = err.filename or out_dir
+        _error(
+            f"cannot write {where}: {err.strerror or err}; the outputs in {out_dir} are "
+            f"incomplete (marked by {INCOMPLETE})",
+            EXIT_FAILED,
+        )
+    except KeyboardInterrupt:
+        _error(f"interrupted (Ctrl-C); the outputs in {out_dir} are incomplete "
+               f"(marked by {INCOMPLETE})", 128 + signal.SIGINT)  # fmt: skip
+    except Terminated:
+        _error(f"terminated (SIGTERM); the outputs in {out_dir} are incomplete "
+               f"(marked by {INCOMPLETE})", 128 + signal.SIGTERM)  # fmt: skip
+    return out
+
+
+def _save_hydra_files(cfg: DictConfig, out_dir: Path) -> None:
+    """Hydra's ``.hydra/`` record (config, hydra config, overrides), written only once the
+    folder is accepted (``hydra.output_subdir`` is null, so Hydra does not write them
+    before the checks and a refused run cannot overwrite another run's record)."""
+    hc = HydraConfig.get()
+    d = out_dir / ".hydra"
+    parts = {
+        "config.yaml": cfg,
+        "hydra.yaml": OmegaConf.create({"hydra": OmegaConf.to_container(hc, resolve=False)}),
+        "overrides.yaml": hc.overrides.task,
+    }
+    for name, node in parts.items():
+        text = OmegaConf.to_yaml(node)
+        atomic_write(d / name, lambda p, text=text: p.write_text(text))
+
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
-    out_dir = HydraConfig.get().runtime.output_dir
+    out = execute(cfg, HydraConfig.get().runtime.output_dir)
+    if out is not None:
+        print(format_summary(out))
+
+
+_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "--shell-completion",
+               "-sc", "--resolve", "--version")  # fmt: skip
+
+
+def _output_dirs(argv: list[str]) -> tuple[list[str], list[Path]]:
+    """Give the run (or the sweep) a folder of its own before Hydra starts.
+
+    Hydra names folders after the time to the second, so two runs started in the same second
+    would share one. Unless the user chose the folder, claim a new one atomically and pass it
+    to Hydra; check that a folder the user chose can be written. Returns the arguments and
+    the folders created here (removed again if the run is rejected before any work)."""
+    if any(a.split("=")[0] in _INFO_FLAGS for a in argv):
+        return argv, []
+    multirun = any(a in ("-m", "--multirun") for a in argv) or "hydra.mode=MULTIRUN" in argv
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [a.split("=", 1)[1] for a in argv if a.startswith(key + "=")]
+    created = []
     try:
-        out = run(cfg, out_dir)
-    except (ConfigError, GraphFormatError) as err:
-        print(f"diffusion-sim: error: {err}", file=sys.stderr)
-        sys.exit(2)
-    print(format_summary(out))
+        if given:
+            path = Path(given[-1])
+            if not path.exists():
+                missing = [path]
+                while not missing[-1].parent.exists() and missing[-1].parent != missing[-1]:
+                    missing.append(missing[-1].parent)
+                path.mkdir(parents=True)
+                created.extend(reversed(missing))
+            probe = path / f".diffusion-sim-probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            return argv, created
+        now = datetime.now()
+        root = Path("results") / ("multirun" if multirun else "runs") / now.strftime("%Y-%m-%d")
+        if not root.exists():
+            created.append(root)
+        path = claim_unique_dir(root / now.strftime("%H-%M-%S"))
+        created.append(path)
+    except OSError as err:
+        _error(f"{key}={given[-1] if given else err.filename}: cannot create or write the "
+               f"output folder: {err.strerror or err}", EXIT_FAILED)  # fmt: skip
+    return [*argv, f"{key}={path}"], created
 
 
 def main() -> None:
-    """Console entry point (``diffusion-sim``)."""
-    _hydra_main()
+    """Console entry point (``diffusion-sim``): Hydra overrides on the command line."""
+    argv, created = _output_dirs(sys.argv[1:])
+    sys.argv = [sys.argv[0], *argv]
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        _error("interrupted (Ctrl-C)", 128 + signal.SIGINT)
+    except Terminated:
+        _error("terminated (SIGTERM)", 128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for path in reversed(created):  # folders made here and left empty by a rejection
+            with contextlib.suppress(OSError):
+                path.rmdir()

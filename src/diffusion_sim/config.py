@@ -150,6 +150,9 @@ class SimConfig:
     replications: int = 20
     parallel: bool | None = None
     progress: bool = True
+    threads: int | None = None
+    resume: bool = False
+    overwrite: bool = False
 
 
 @dataclass
@@ -257,6 +260,8 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     steps = _int("sim.steps", sim["steps"], 0)
     reps = _int("sim.replications", sim["replications"], 1)
     seed = _int("seed", c["seed"], 0)
+    if sim.get("threads") is not None:
+        _int("sim.threads", sim["threads"], 1)
     job = c.get("job", "diffuse")
     if job not in JOBS:
         raise ConfigError("job", job, f"one of {list(JOBS)}")
