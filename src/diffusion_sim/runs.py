@@ -73,29 +73,27 @@ def safe_dirname(overrides: str) -> str:
     """A job folder name from Hydra's ``override_dirname``.
 
     Characters that a file system or a shell treats specially (``/``, ``\\``, ``:``, quotes,
-    brackets, spaces) become ``_``; a name longer than 150 bytes keeps its first 120 bytes
-    and a 12-digit hash of the whole, so distinct override sets always get distinct folders.
+    brackets, spaces) become ``_`` and such a name, or one longer than 150 bytes (cut to 120),
+    ends in a 12-digit hash of the input, so distinct override sets get distinct folders.
 
     >>> safe_dirname("compare.budget=25000,seed=1")
     'compare.budget=25000,seed=1'
     >>> safe_dirname("graph.path=/data/ties.csv")
-    'graph.path=_data_ties.csv'
+    'graph.path=_data_ties.csv~d6f21aee261f'
     >>> safe_dirname("")
     'default'
     """
     if not overrides:
         return "default"
-    bad = set('/\\:*?"<>|\'` []{}$;&') | {chr(c) for c in range(32)}
+    bad = set("/\\:*?\"<>|'` []{}$;&") | {chr(c) for c in range(32)}
     name = "".join("_" if ch in bad else ch for ch in overrides)
     if name.startswith("."):
         name = "_" + name[1:]
     if name != overrides or len(name.encode()) > _MAX_NAME:
         # two different inputs may sanitise alike: keep them apart with a hash of the input
         digest = hashlib.sha1(overrides.encode()).hexdigest()[:12]
-        if len(name.encode()) > _MAX_NAME:
-            name = name.encode()[:120].decode(errors="ignore") + "~" + digest
-        elif name != overrides and any(ch in overrides for ch in "[]{}'\""):
-            name = name + "~" + digest
+        name = name.encode()[:120].decode(errors="ignore") if len(name.encode()) > 120 else name
+        name = f"{name}~{digest}"
     return name
 
 

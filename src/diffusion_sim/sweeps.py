@@ -312,8 +312,10 @@ def _report(table: SweepTable, sweep_dir: Path) -> str:
              f"{table.files['summary_csv']}"]  # fmt: skip
     if table.missing:
         shown = ", ".join(table.missing[:10]) + (" ..." if len(table.missing) > 10 else "")
-        lines.append(f"missing ({len(table.missing)}): {shown} (see {table.files['jobs'].name};"
-                     " re-run the sweep with sim.resume=true and the same hydra.sweep.dir)")
+        lines.append(
+            f"missing ({len(table.missing)}): {shown} (see {table.files['jobs'].name};"
+            " re-run the sweep with sim.resume=true and the same hydra.sweep.dir)"
+        )
     return "\n".join(lines)
 
 
@@ -349,8 +351,11 @@ def main(argv: list[str] | None = None) -> None:
         ap.exit(2, f"diffusion-sim-aggregate: error: sweep_dir={a.sweep_dir!r} is not allowed: "
                    "an existing sweep folder\n")  # fmt: skip
     if not list(sweep_dir.glob("*/.hydra")) and not (sweep_dir / "multirun.yaml").is_file():
-        ap.exit(2, f"diffusion-sim-aggregate: error: sweep_dir={a.sweep_dir!r} is not allowed: "
-                   "a folder written by diffusion-sim -m (multirun.yaml or job folders)\n")
+        ap.exit(
+            2,
+            f"diffusion-sim-aggregate: error: sweep_dir={a.sweep_dir!r} is not allowed: "
+            "a folder written by diffusion-sim -m (multirun.yaml or job folders)\n",
+        )
     try:
         table = aggregate(sweep_dir, metric=a.metric, x=a.x, plot=not a.no_plot)
     except KeyError as err:
@@ -359,4 +364,3 @@ def main(argv: list[str] | None = None) -> None:
         ap.exit(1, f"diffusion-sim-aggregate: error: cannot write in {sweep_dir}: "
                    f"{err.strerror or err}\n")  # fmt: skip
     print(_report(table, sweep_dir))
-
