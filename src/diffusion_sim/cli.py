@@ -93,6 +93,8 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
         seed=spec.seed,
         parallel=spec.parallel,
         progress=progress,
+        backend=spec.backend,
+        workers=spec.workers,
     )
     files = reps.save(out_dir)
     consumers = reps.runs[0].consumers_frame(0, labels=graph.labels)
@@ -134,6 +136,8 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
         seeding=spec.seeding,
         parallel=spec.parallel,
         progress=progress,
+        backend=spec.backend,
+        workers=spec.workers,
     )
     files = comp.save(out_dir)
     files["config"] = _write_config(cfg, out_dir)

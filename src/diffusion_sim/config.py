@@ -14,6 +14,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from .backends import BACKENDS
 from .contagion import Rule, make_rule
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
@@ -151,6 +152,8 @@ class SimConfig:
     parallel: bool | None = None
     progress: bool = True
     threads: int | None = None
+    backend: str = "serial"
+    workers: int | None = None
     resume: bool = False
     overwrite: bool = False
 
@@ -217,6 +220,8 @@ class RunSpec:
     job: str = "diffuse"
     market: MarketParams | None = None
     plan: Compare | None = None
+    backend: str = "serial"
+    workers: int | None = None
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -262,6 +267,12 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     seed = _int("seed", c["seed"], 0)
     if sim.get("threads") is not None:
         _int("sim.threads", sim["threads"], 1)
+    backend = sim.get("backend", "serial")
+    if backend not in BACKENDS:
+        raise ConfigError("sim.backend", backend, f"one of {list(BACKENDS)}")
+    workers = sim.get("workers")
+    if workers is not None:
+        _int("sim.workers", workers, 1)
     job = c.get("job", "diffuse")
     if job not in JOBS:
         raise ConfigError("job", job, f"one of {list(JOBS)}")
@@ -275,7 +286,7 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         plan = _make(Compare, c.get("compare") or {}, "compare")
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
-        plan,
+        plan, backend, workers,
     )  # fmt: skip
 
 

@@ -173,6 +173,26 @@ class Comparison:
         return files
 
 
+def _one_replication(shared, task) -> dict[str, MarketRun]:
+    """Every play of one replication (a task of :func:`~diffusion_sim.backends.run_tasks`)."""
+    graph, rule, params, plan, horizon, seeding, parallel = shared
+    _, child = task
+    out = {}
+    for play in plan.plays:
+        model = MarketModel(
+            graph,
+            rule,
+            params,
+            plan.budgets(play),
+            horizon=horizon,
+            seeding=seeding,
+            parallel=parallel,
+            seed=child,  # copied by the model: every play gets the same streams
+        )
+        out[play] = model.run()
+    return out
+
+
 def compare(
     graph: SocialGraph,
     rule: TiesRule,
@@ -185,30 +205,29 @@ def compare(
     seeding: Seeding | None = None,
     parallel: bool | None = None,
     progress: bool = False,
+    backend: str = "serial",
+    workers: int | None = None,
 ) -> Comparison:
-    """Run every play of ``plan`` ``replications`` times with common random numbers."""
+    """Run every play of ``plan`` ``replications`` times with common random numbers.
+
+    ``backend`` (``serial``, ``processes``, ``ray``) spreads the replications over workers
+    (:func:`~diffusion_sim.backends.run_tasks`); the result is identical for every backend.
+    """
+    from ..backends import run_tasks
     from ..errors import ConfigError
 
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ConfigError("sim.replications", replications, "an integer >= 1")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = ss.spawn(replications)
-    runs: dict[str, list[MarketRun]] = {p: [] for p in plan.plays}
-    it = [(k, play) for k in range(replications) for play in plan.plays]
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(it, desc="runs", unit="run", leave=False)
-    for k, play in it:
-        model = MarketModel(
-            graph,
-            rule,
-            params,
-            plan.budgets(play),
-            horizon=horizon,
-            seeding=seeding,
-            parallel=parallel,
-            seed=children[k],  # copied by the model: every play gets the same streams
-        )
-        runs[play].append(model.run())
-    return Comparison({p: tuple(r) for p, r in runs.items()}, plan.baseline, plan.budget)
+    shared = (graph, rule, params, plan, horizon, seeding, parallel)
+    per_rep = run_tasks(
+        _one_replication,
+        shared,
+        list(enumerate(children)),
+        backend=backend,
+        workers=workers,
+        progress=progress,
+    )
+    runs = {p: tuple(r[p] for r in per_rep) for p in plan.plays}
+    return Comparison(runs, plan.baseline, plan.budget)
