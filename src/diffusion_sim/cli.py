@@ -43,8 +43,10 @@ __all__ = ["CompareOutput", "RunOutput", "execute", "main", "run"]
 
 log = logging.getLogger("diffusion_sim")
 
-#: conf/ at the top of the source tree (the package is installed in editable mode).
-CONF_DIR = os.environ.get("DIFFUSION_SIM_CONF", str(Path(__file__).resolve().parents[2] / "conf"))
+#: The Hydra configuration shipped inside the package (``diffusion_sim/conf/``), so an
+#: installed wheel finds it as well as an editable checkout; ``DIFFUSION_SIM_CONF`` points
+#: elsewhere. Add your own experiments with ``--config-dir <folder>`` (see README).
+CONF_DIR = os.environ.get("DIFFUSION_SIM_CONF", str(Path(__file__).resolve().parent / "conf"))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Hydra configuration: dataclass schemas in the ConfigStore, values in ``conf/``.
+"""Hydra configuration: dataclass schemas in the ConfigStore, values in ``diffusion_sim/conf/``.
 
 Every option of a group has its own schema (``base_<name>``), so a key that does not belong to
 the chosen option (``graph.mean_degree`` on a clustered graph) is rejected by Hydra before the
@@ -192,7 +192,7 @@ _CONTAGION_SCHEMAS = {
 
 
 def register_configs() -> None:
-    """Register the schemas; ``conf/<group>/<name>.yaml`` extends ``base_<name>``."""
+    """Register the schemas; ``diffusion_sim/conf/<group>/<name>.yaml`` extends ``base_<name>``."""
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     for name, node in _GRAPH_SCHEMAS.items():

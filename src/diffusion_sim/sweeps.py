@@ -13,7 +13,7 @@ per job. :func:`aggregate` reads them back and writes, at the sweep's root:
 * ``sweep_<metric>.png`` — the chosen metric against a swept parameter with intervals.
 
 It runs at the end of every multirun (:class:`AggregateSweep`, a Hydra callback in
-``conf/config.yaml``) and on demand: ``diffusion-sim-aggregate <sweep folder>``.
+``diffusion_sim/conf/config.yaml``) and on demand: ``diffusion-sim-aggregate <sweep folder>``.
 """
 
 from __future__ import annotations
