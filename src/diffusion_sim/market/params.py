@@ -4,7 +4,8 @@ Each dataclass is both the Hydra schema (registered in the ConfigStore by
 :mod:`diffusion_sim.config`) and the validated object a run uses: ``__post_init__`` checks
 every value and raises :class:`~diffusion_sim.errors.ConfigError` naming the key, the value
 and what is allowed. Values, with their sources and the date they were collected, live in
-``diffusion_sim/conf/market/*.yaml``; the defaults below repeat them so the classes are usable from Python.
+``diffusion_sim/conf/market/*.yaml``; the defaults below repeat them so the classes are
+usable from Python.
 
 Units: one step is one day; money is CNY; probabilities and hazards are per step unless
 named otherwise. Sourced values are platform rules from ``market-facts.md`` (2026-11-22); the
