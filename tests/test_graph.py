@@ -272,7 +272,7 @@ def test_read_parquet_with_weights(tmp_path):
         p
     )
     g = read_edgelist(p, threshold=0.5)
-    assert g.labels.tolist() == ["1", "2", "3"]
+    assert g.labels.tolist() == [1, 2, 3]  # whole-number ids are read as integers
     assert g.n_strong_ties == 2 and g.n_weak_ties == 1
 
 

@@ -392,13 +392,107 @@ def _output_dirs(argv: list[str]) -> tuple[list[str], list[Path]]:
     return [*argv, f"{key}={path}"], created
 
 
+def _config_dirs(argv: list[str]) -> list[str]:
+    """Extra config folders given with ``--config-dir D`` / ``-cd D`` / ``--config-dir=D``."""
+    out = []
+    for i, a in enumerate(argv):
+        if a in ("--config-dir", "-cd") and i + 1 < len(argv):
+            out.append(argv[i + 1])
+        elif a.startswith("--config-dir="):
+            out.append(a.split("=", 1)[1])
+    return out
+
+
+def _check_experiments(argv: list[str]) -> None:
+    """``experiment`` is an optional group, so Hydra silently ignores a misspelt one."""
+    from .hydra_errors import group_options
+    from .validate import did_you_mean
+
+    opts = group_options(CONF_DIR, "experiment", _config_dirs(argv))
+    for a in argv:
+        key, _, value = a.partition("=")
+        if key.lstrip("+~") == "experiment" and value not in ("", "null"):
+            for v in value.split(","):  # a sweep over experiments
+                if v not in opts:
+                    _error(f"experiment={v} is not allowed: one of {', '.join(opts)}"
+                           f"{did_you_mean(v, opts)}", EXIT_BAD_INPUT)  # fmt: skip
+
+
+def help_text() -> str:
+    """``diffusion-sim --help``: the groups, their options and the keys, from the config."""
+    import dataclasses
+
+    from .config import Config, SimConfig
+    from .hydra_errors import group_options
+
+    lines = [
+        "diffusion-sim: social-commerce diffusion over strong and weak ties (Hydra app)",
+        "",
+        "usage: diffusion-sim [key=value ...]        one run (results/runs/<date>/<time>/)",
+        "       diffusion-sim -m key=a,b ...         a sweep, one job per combination",
+        "       diffusion-sim --cfg job ...          show the composed config and stop",
+        "",
+        "groups (choose one option each, e.g. graph=sbm):",
+    ]
+    for group in ("graph", "contagion", "seeding", "market", "experiment"):
+        lines.append(f"  {group:<11} {', '.join(group_options(CONF_DIR, group))}")
+    lines.append(
+        f"  {'hydra/launcher':<11} basic, {', '.join(group_options(CONF_DIR, 'hydra/launcher'))}"
+    )
+    lines += ["", "keys (see the YAML files of the groups and docs/model.md for the rest):"]
+    notes = {
+        "job": "auto (compare with the ties rule, else diffuse), compare, diffuse",
+        "seed": "master seed of the graph and every replication",
+        "plot": "write the figure",
+    }
+    for f in dataclasses.fields(Config):
+        if f.name in notes:
+            lines.append(f"  {f.name:<24} {notes[f.name]}")
+    for f in dataclasses.fields(SimConfig):
+        lines.append(f"  sim.{f.name:<20} default {f.default!r}")
+    lines += [
+        "  compare.budget           CNY each play may spend over the horizon",
+        "  compare.plays            plays to compare, e.g. [none,vip,ads,bridging,mix]",
+        "  market.<section>.<key>   the brand and its plays (conf/market/default.yaml)",
+        "",
+        "examples:",
+        "  diffusion-sim compare.budget=50000 sim.steps=90 market.ads.cpm=150",
+        "  diffusion-sim graph=erdos_renyi graph.n=10000 graph.mean_degree=4 \\",
+        "      contagion=threshold contagion.phi=0.18 seeding.random=1 sim.replications=100",
+        "  diffusion-sim experiment=weak_ties_demo",
+        "  diffusion-sim -m compare.budget=25000,50000,100000 seed=0,1,2",
+        "",
+        "Hydra's own options: diffusion-sim --hydra-help",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Console entry point (``diffusion-sim``): Hydra overrides on the command line."""
-    argv, created = _output_dirs(sys.argv[1:])
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from .hydra_errors import one_line
+
+    args = sys.argv[1:]
+    if any(a in ("--help", "-h") for a in args):
+        print(help_text())
+        return
+    _check_experiments(args)
+    argv, created = _output_dirs(args)
     sys.argv = [sys.argv[0], *argv]
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Hydra prints its errors as a (shortened) stack; with FULL_ERROR they reach us instead
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         _hydra_main()
+    except (HydraException, OmegaConfBaseException) as err:
+        _error(one_line(err, CONF_DIR, args), EXIT_BAD_INPUT)
+    except Exception as err:
+        if os.environ.get("DIFFUSION_SIM_DEBUG"):
+            raise
+        _error(f"internal error: {type(err).__name__}: {err} (set DIFFUSION_SIM_DEBUG=1 for "
+               "the traceback)", EXIT_FAILED)  # fmt: skip
     except KeyboardInterrupt:
         _error("interrupted (Ctrl-C)", 128 + signal.SIGINT)
     except Terminated:

@@ -33,6 +33,7 @@ from .market.params import (
     Vip,
 )
 from .seeding import Seeding
+from .validate import check_finite, check_keys, check_resources, did_you_mean
 
 __all__ = ["Config", "RunSpec", "build", "register_configs"]
 
@@ -104,6 +105,7 @@ class EdgelistGraph:
     tie_column: str = "tie"
     weight_column: str = "weight"
     threshold: float | None = None
+    ids: str = "numeric"
     seed: int | None = None
 
 
@@ -152,6 +154,7 @@ class SimConfig:
     parallel: bool | None = None
     progress: bool = True
     threads: int | None = None
+    check_resources: bool = True
     backend: str = "serial"
     workers: int | None = None
     resume: bool = False
@@ -160,7 +163,7 @@ class SimConfig:
 
 @dataclass
 class Config:
-    job: str = "compare"
+    job: str = "auto"
     graph: Any = MISSING
     contagion: Any = MISSING
     seeding: SeedingConfig = field(default_factory=SeedingConfig)
@@ -245,10 +248,21 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         Naming the first bad key, its value and what is allowed.
     """
     c = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    check_finite(c)
+    for section in ("graph", "contagion"):
+        if not isinstance(c.get(section), dict):
+            raise ConfigError(section, c.get(section), "a section of keys (choose an option)")
     g = dict(c["graph"])
     kind = g.pop("kind")
-    if kind not in _GRAPH_SCHEMAS:
+    if not isinstance(kind, str) or kind not in _GRAPH_SCHEMAS:
         raise ConfigError("graph.kind", kind, f"one of {sorted(_GRAPH_SCHEMAS)}")
+    # keys added with +key=value bypass Hydra's schema: check every section against its own
+    check_keys({k: v for k, v in c.items() if k not in ("graph", "contagion")}, Config)
+    check_keys(c["graph"], _GRAPH_SCHEMAS[kind], "graph.")
+    rule_name = c["contagion"].get("rule")
+    if not isinstance(rule_name, str) or rule_name not in _CONTAGION_SCHEMAS:
+        raise ConfigError("contagion.rule", rule_name, f"one of {sorted(_CONTAGION_SCHEMAS)}")
+    check_keys(c["contagion"], _CONTAGION_SCHEMAS[rule_name], "contagion.")
     graph_seed = g.pop("seed", None)
     if graph_seed is not None:
         _int("graph.seed", graph_seed, 0)
@@ -274,16 +288,26 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     if workers is not None:
         _int("sim.workers", workers, 1)
     job = c.get("job", "diffuse")
+    if job == "auto":  # what the user asked for: the brand's plays need the ties rule
+        job = "compare" if rule_name == "ties" else "diffuse"
     if job not in JOBS:
-        raise ConfigError("job", job, f"one of {list(JOBS)}")
+        raise ConfigError("job", job, f"one of {['auto', *JOBS]}{did_you_mean(job, JOBS)}")
     market = plan = None
+    if sim.get("check_resources", True):
+        check_resources(kind, g, job, steps, reps)
+    # the market is checked for every job: a bad value is an error even where it is unused
+    market = market_params(c.get("market") or {})
     if job == "compare":
         if rule_name != "ties":
-            raise ConfigError("contagion", rule_name, "'ties' for the compare job")
+            raise ConfigError(
+                "contagion", rule_name,
+                "'ties' for the compare job (job=diffuse runs plain diffusion with any rule)",
+            )  # fmt: skip
         if steps < 1:
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
-        market = market_params(c.get("market") or {})
         plan = _make(Compare, c.get("compare") or {}, "compare")
+    else:
+        market = None
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
         plan, backend, workers,
