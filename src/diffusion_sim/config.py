@@ -15,6 +15,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from .contagion import Rule, make_rule
+from .decide.params import CalibrateParams, CurvesParams, OptimizeParams
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
 from .market.params import (
@@ -163,10 +164,16 @@ class Config:
     sim: SimConfig = field(default_factory=SimConfig)
     seed: int = 0
     plot: bool = True
+    curves: CurvesParams = field(default_factory=CurvesParams)
+    optimize: OptimizeParams = field(default_factory=OptimizeParams)
+    calibrate: CalibrateParams = field(default_factory=CalibrateParams)
 
 
-#: Jobs of the command: compare the brand's plays (default) or run plain diffusion.
-JOBS = ("compare", "diffuse")
+#: Jobs of the command: compare the brand's plays (default), plain diffusion, and the
+#: decision jobs (:mod:`diffusion_sim.decide`): response curves, the best split, calibration.
+JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate")
+#: Jobs that run the brand's market (and need ``market`` and ``compare``).
+MARKET_JOBS = ("compare", "curves", "optimize")
 
 
 _GRAPH_SCHEMAS = {
@@ -214,6 +221,9 @@ class RunSpec:
     job: str = "diffuse"
     market: MarketParams | None = None
     plan: Compare | None = None
+    curves: CurvesParams | None = None
+    optimize: OptimizeParams | None = None
+    calibrate: CalibrateParams | None = None
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -261,16 +271,37 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     if job not in JOBS:
         raise ConfigError("job", job, f"one of {list(JOBS)}")
     market = plan = None
-    if job == "compare":
+    if job in MARKET_JOBS:
         if rule_name != "ties":
-            raise ConfigError("contagion", rule_name, "'ties' for the compare job")
+            raise ConfigError("contagion", rule_name, f"'ties' for the {job} job")
         if steps < 1:
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         market = market_params(c.get("market") or {})
         plan = _make(Compare, c.get("compare") or {}, "compare")
+    decide = {}
+    for name, cls in (("curves", CurvesParams), ("optimize", OptimizeParams),
+                      ("calibrate", CalibrateParams)):  # fmt: skip
+        if job == name:
+            decide[name] = _make(cls, c.get(name) or {}, name)
+    if job == "calibrate":
+        if rule_name != "ties":
+            raise ConfigError("contagion", rule_name, "'ties' for the calibrate job")
+        from dataclasses import replace
+        from pathlib import Path
+
+        data = decide["calibrate"].data
+        # a relative path: from the working directory, else from the project (shipped data)
+        here = Path(data) if data else None
+        if here is not None and not here.is_file() and not here.is_absolute():
+            here = Path(__file__).resolve().parents[2] / data
+        if here is None or not here.is_file():
+            raise ConfigError(
+                "calibrate.data", data, "an existing CSV file with columns t, adopters"
+            )
+        decide["calibrate"] = replace(decide["calibrate"], data=str(here))
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
-        plan,
+        plan, **decide,
     )  # fmt: skip
 
 
