@@ -27,9 +27,16 @@ def small_market():
 def small_curves(small_market):
     plan = Compare(budget=10_000.0)
     return response_curves(
-        small_market, RULE, MarketParams(), plan, plays=["ads", "vip", "bridging"],
-        grid=(0.0, 0.5, 1.0, 2.0), horizon=40, replications=3, seed=5,
-    )  # fmt: skip
+        small_market,
+        RULE,
+        MarketParams(),
+        plan,
+        plays=["ads", "vip", "bridging"],
+        grid=(0.0, 0.5, 1.0, 2.0),
+        horizon=40,
+        replications=3,
+        seed=5,
+    )
 
 
 def test_curves_never_spend_more_than_the_budget(small_curves):
@@ -76,9 +83,16 @@ def test_saturating_audience_shows_falling_marginal_roi():
     ROI falls and the saturation point is found on the grid."""
     g = clustered(1000, group_size=10, weak_ties=2.0, seed=1)
     c = response_curves(
-        g, RULE, MarketParams(), Compare(budget=4000.0), plays=["ads"],
-        grid=(0.0, 0.5, 1.0, 2.0, 4.0), horizon=30, replications=3, seed=2,
-    )  # fmt: skip
+        g,
+        RULE,
+        MarketParams(),
+        Compare(budget=4000.0),
+        plays=["ads"],
+        grid=(0.0, 0.5, 1.0, 2.0, 4.0),
+        horizon=30,
+        replications=3,
+        seed=2,
+    )
     t = c.table
     m = t["mroi"].dropna().to_numpy()
     assert m.size >= 2 and m[-1] < m[0]
@@ -113,8 +127,13 @@ def _compose(*overrides):
         return compose(config_name="config", overrides=list(overrides))
 
 
-SMALL = ("graph.n=1500", "sim.steps=30", "sim.replications=2", "sim.progress=false",
-         "compare.budget=10000")  # fmt: skip
+SMALL = (
+    "graph.n=1500",
+    "sim.steps=30",
+    "sim.replications=2",
+    "sim.progress=false",
+    "compare.budget=10000",
+)
 
 
 def test_compare_job_flags_underspent_plays(tmp_path):
@@ -174,8 +193,256 @@ def test_bad_decision_value_stops_with_one_line(tmp_path):
     exe = shutil.which("diffusion-sim", path=str(Path(sys.executable).parent))
     res = subprocess.run(
         [exe, "job=calibrate", f"calibrate.data={tmp_path}/none.csv", f"hydra.run.dir={tmp_path}"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert res.stderr.strip().startswith("diffusion-sim: error: calibrate.data=")
     assert "an existing CSV file" in res.stderr
+
+
+# --- optimize -----------------------------------------------------------------------------
+def test_optimizer_finds_a_known_optimum():
+    """On a toy objective with its maximum at shares (0.2, 0.5, 0.3) the search ends within
+    0.1 of it on every share, and every split it tries sums to at most 1."""
+    from diffusion_sim.decide.optimize import search_splits
+
+    target = {"ads": 0.2, "vip": 0.5, "bridging": 0.3}
+    seen = []
+
+    def toy(shares):
+        seen.append(sum(shares.values()))
+        return -sum((shares[k] - v) ** 2 for k, v in target.items()), {}
+
+    study, resumed = search_splits(toy, list(target), trials=150, seed=0)
+    best = study.best_trial.user_attrs
+    assert resumed == 0 and len(study.trials) == 150
+    for k, v in target.items():
+        assert abs(best[f"share_{k}"] - v) < 0.1, (k, best)
+    assert max(seen) <= 1.0
+
+
+@pytest.fixture(scope="module")
+def tiny_opt():
+    from diffusion_sim.decide.optimize import optimize_split
+
+    g = clustered(1000, group_size=10, weak_ties=2.0, seed=2)
+    kw = dict(trials=6, replications=2, top=2, final_replications=3, horizon=30, seed=4)
+    plan = Compare(budget=6000.0)
+    a = optimize_split(g, RULE, MarketParams(), plan, ["ads", "vip", "bridging"], **kw)
+    b = optimize_split(g, RULE, MarketParams(), plan, ["ads", "vip", "bridging"], **kw)
+    return g, plan, kw, a, b
+
+
+def test_optimizer_same_seed_same_trials_and_within_budget(tiny_opt):
+    """The same seed gives the same trials; no trial's split or spend exceeds the budget."""
+    _, plan, _, a, b = tiny_opt
+    pd.testing.assert_frame_equal(a.trials, b.trials)
+    assert (a.trials["share_total"] <= 1.0).all()
+    assert (a.trials["max_spend"] <= plan.budget + 1e-6).all()
+    assert (a.final["spend"] <= plan.budget + 1e-6).all()
+    assert sum(a.best.values()) <= 1.0
+    assert set(a.final["split"]) == {"best_1", "best_2", "even"}
+    assert a.to_frame() is a.trials
+
+
+def test_optimizer_trial_matches_the_comparison(tiny_opt):
+    """A trial's objective is the comparison's incremental profit for its split on the same
+    seeds (common random numbers with compare)."""
+    g, plan, kw, a, _ = tiny_opt
+    r = a.trials.iloc[0]  # the even split, enqueued first
+    split = {s: float(r[f"share_{s}"]) for s in ("ads", "vip", "bridging")}
+    p = Compare(budget=plan.budget, plays=["none", "x"], splits={"none": {}, "x": split})
+    c = compare(g, RULE, MarketParams(), p, horizon=30, replications=2, seed=4)
+    d = c.per_replication()
+    assert r["value"] == pytest.approx(d[d["play"] == "x"]["incr_profit"].mean())
+
+
+def test_optimizer_resumes_a_stored_study(tmp_path, tiny_opt):
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from diffusion_sim.decide.optimize import optimize_split
+
+    g, plan, kw, a, _ = tiny_opt
+    path = str(tmp_path / "study.journal")
+    kw = {**kw, "trials": 4}
+    optimize_split(
+        g,
+        RULE,
+        MarketParams(),
+        plan,
+        ["ads", "vip", "bridging"],
+        storage=JournalStorage(JournalFileBackend(path)),
+        **kw,
+    )
+    kw["trials"] = 6
+    res = optimize_split(
+        g,
+        RULE,
+        MarketParams(),
+        plan,
+        ["ads", "vip", "bridging"],
+        storage=JournalStorage(JournalFileBackend(path)),
+        **kw,
+    )
+    assert res.resumed == 4 and len(res.trials) == 6
+    # the first trials are those of an uninterrupted run
+    pd.testing.assert_frame_equal(res.trials.iloc[:4], a.trials.iloc[:4])
+
+
+def test_optimize_job_writes_a_usable_best_split(tmp_path):
+    import yaml
+
+    from diffusion_sim.cli import format_summary, run
+    from diffusion_sim.config import build
+
+    cfg = _compose(
+        *SMALL,
+        "job=optimize",
+        "optimize.trials=3",
+        "optimize.replications=2",
+        "optimize.top=1",
+        "optimize.final_replications=2",
+    )
+    out = run(cfg, tmp_path)
+    for name in (
+        "optimize.csv",
+        "optimize_final.csv",
+        "best_split.yaml",
+        "optimize.png",
+        "optimize.journal",
+        "config.yaml",
+    ):
+        assert (tmp_path / name).is_file(), name
+    assert len(pd.read_csv(tmp_path / "optimize.csv")) == 3
+    y = yaml.safe_load((tmp_path / "best_split.yaml").read_text())
+    best = y["compare"]["splits"]["best"]
+    assert sum(best.values()) <= 1.0 and set(best) == {"vip", "ads", "bridging"}
+    text = format_summary(out)
+    override = text.split("use it: diffusion-sim '")[1].split("'")[0]
+    spec = build(_compose(override, "compare.plays=[none,mix,best]"))
+    assert spec.plan.splits["best"] == pytest.approx(best)
+
+
+# --- calibrate ----------------------------------------------------------------------------
+def test_bass_fit_recovers_an_exact_curve():
+    """The closed-form Bass curve gives back m, p, q (to rounding); the discrete-time Bass
+    recursion F' = F + (p + qF)(1 - F), one step a day, within the discretisation error
+    2 (p + q) dt of the continuous curve."""
+    from diffusion_sim.decide.calibrate import bass_curve, fit_bass
+
+    p, q, m = 0.002, 0.05, 1e6
+    t = np.arange(0, 200, 5.0)
+    fit = fit_bass(t, bass_curve(t, m, p, q))
+    assert fit.p == pytest.approx(p, rel=1e-6) and fit.q == pytest.approx(q, rel=1e-6)
+    assert fit.m == pytest.approx(m, rel=1e-6)
+    f = [0.0]
+    for _ in range(200):
+        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]))
+    fit = fit_bass(np.arange(201.0), m * np.array(f))
+    tol = 2 * (p + q) * 1.0
+    assert fit.p == pytest.approx(p, rel=tol) and fit.q == pytest.approx(q, rel=tol)
+    assert fit.m == pytest.approx(m, rel=tol)
+
+
+def _calibrate_spec(tmp_path, data, *overrides):
+    from diffusion_sim.config import build
+
+    path = tmp_path / "curve.csv"
+    data.to_csv(path, index=False)
+    return build(_compose("job=calibrate", f"calibrate.data={path}", "seeding=none", *overrides))
+
+
+def test_calibration_covers_the_engine_truth(tmp_path):
+    """A curve made by the engine with known rates: the 95 % intervals cover them and the
+    point estimates are within the prior's spread of the truth."""
+    from diffusion_sim.decide.calibrate import calibrate_curve
+    from diffusion_sim.model import DiffusionModel
+    from diffusion_sim.states import State
+
+    truth = {"alpha": 0.002, "beta_strong": 0.02, "beta_weak": 0.01}
+    g = clustered(1000, group_size=10, weak_ties=2.0, seed=0)
+    run = DiffusionModel(g, TiesRule(**truth), None, seed=99).run(120)
+    t = np.arange(0, 121, 10)
+    data = pd.DataFrame({"t": t, "adopters": run.counts[t, State.ADOPTED]})
+    spec = _calibrate_spec(
+        tmp_path,
+        data,
+        "graph.n=1000",
+        "calibrate.population=1000",
+        "calibrate.particles=30",
+        "calibrate.generations=4",
+        "sim.replications=5",
+        "graph.seed=0",
+    )
+    cal = calibrate_curve(spec, spec.make_graph(), data)
+    est = cal.estimates.set_index("param")
+    for k, v in truth.items():
+        r = est.loc[f"contagion.{k}"]
+        assert r["low"] <= v <= r["high"], (k, r.to_dict())
+    assert cal.to_frame() is cal.estimates
+    kept = cal.generations[cal.generations["kept"]]
+    assert (kept["tolerance"].diff().dropna() <= 0).all()
+    assert np.isclose(cal.posterior["weight"].sum(), 1.0)
+    # the band brackets the data it was fitted to, most of the way
+    band = cal.band.set_index("day").loc[t]
+    inside = (band["low"].to_numpy() <= data["adopters"] + 1e-9) & (
+        data["adopters"] <= band["high"].to_numpy() + 1e-9
+    )
+    assert inside.mean() >= 0.7
+
+
+def test_calibration_runs_are_the_engine_runs():
+    """The calibration's fast runs equal DiffusionModel's runs with the same seed."""
+    from diffusion_sim.decide.calibrate import _adopted
+    from diffusion_sim.model import DiffusionModel
+    from diffusion_sim.seeding import Seeding
+    from diffusion_sim.states import State
+
+    g = clustered(800, group_size=10, weak_ties=2.0, seed=1)
+    for seeding in (None, Seeding(random=5)):
+        ss = np.random.SeedSequence(42)
+        want = DiffusionModel(g, RULE, seeding, seed=ss).run(60).counts[:, State.ADOPTED]
+        np.testing.assert_array_equal(_adopted(g, RULE, seeding, 60, ss), want)
+
+
+def test_calibrate_job_writes_overrides(tmp_path):
+    """The job writes calibration.yaml whose values compose as overrides, the posterior draws
+    and the plot; bad data files are refused with the key."""
+    import yaml
+
+    from diffusion_sim.cli import run
+    from diffusion_sim.config import build
+    from diffusion_sim.errors import ConfigError
+
+    data = pd.DataFrame({"t": [0, 1, 2, 3, 4], "adopters": [0, 40, 150, 300, 380]})
+    path = tmp_path / "curve.csv"
+    data.to_csv(path, index=False)
+    cfg = _compose(
+        "job=calibrate",
+        f"calibrate.data={path}",
+        "calibrate.time_unit=week",
+        "graph.n=500",
+        "seeding=none",
+        "calibrate.particles=10",
+        "calibrate.generations=2",
+        "sim.replications=3",
+        "sim.progress=false",
+        "calibrate.params=[contagion.alpha,contagion.beta_strong,contagion.beta_weak,graph.n]",
+    )
+    out = run(cfg, tmp_path / "out")
+    for name in ("calibration.yaml", "posterior.csv", "calibration.csv", "calibration.png"):
+        assert (tmp_path / "out" / name).is_file(), name
+    y = yaml.safe_load((tmp_path / "out" / "calibration.yaml").read_text())
+    overrides = [f"contagion.{k}={v}" for k, v in y["contagion"].items()]
+    overrides.append(f"graph.n={y['graph']['n']}")
+    spec = build(_compose("job=diffuse", *overrides))
+    assert spec.rule.alpha == pytest.approx(y["contagion"]["alpha"])
+    assert len(pd.read_csv(tmp_path / "out" / "posterior.csv")) == 10
+    assert "graph.n" in out.text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,users\n0,1\n")
+    with pytest.raises(ConfigError, match="calibrate.data"):
+        run(_compose("job=calibrate", f"calibrate.data={bad}"), tmp_path / "bad")

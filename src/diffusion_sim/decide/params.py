@@ -156,8 +156,9 @@ class CalibrateParams:
     generations : int
         ABC-SMC generations (the tolerance is the ``quantile`` of the last distances).
     quantile : float
-    replications : int
-        Posterior predictive runs for the band.
+        Next tolerance: this quantile of the accepted distances.
+
+    The posterior predictive band has ``sim.replications`` runs.
     """
 
     data: str | None = None
@@ -167,10 +168,9 @@ class CalibrateParams:
         default_factory=lambda: ["contagion.alpha", "contagion.beta_strong", "contagion.beta_weak"]
     )
     spread: float = 10.0
-    particles: int = 100
-    generations: int = 4
+    particles: int = 60
+    generations: int = 6
     quantile: float = 0.5
-    replications: int = 20
 
     def __post_init__(self):
         if self.time_unit not in TIME_UNITS:
@@ -188,7 +188,6 @@ class CalibrateParams:
         _int("calibrate.particles", self.particles, 10)
         _int("calibrate.generations", self.generations, 1)
         _num("calibrate.quantile", self.quantile, strict=True, high=1.0)
-        _int("calibrate.replications", self.replications, 2)
 
     @property
     def days_per_unit(self) -> float:
