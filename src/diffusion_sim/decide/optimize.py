@@ -493,7 +493,8 @@ def format_optimization(res: Optimization, graph_name: str, horizon: int) -> str
         lines.append(
             f"best split: {best['split']}, incremental profit "
             + _ci(best["profit_vs_even"], best["profit_vs_even_low"], best["profit_vs_even_high"])
-            + f" CNY vs the even split ({pct:+.0f}%)"
+            + f" CNY vs the even split ({pct:+.0f}%"
+            + ("; not distinguishable at 95 %)" if best["profit_vs_even_low"] <= 0 else ")")
         )
     lines.append(f"use it: diffusion-sim '{res.override()}' 'compare.plays=[none,mix,best]'")
     return "\n".join(lines)
