@@ -173,6 +173,8 @@ def test_curves_job_writes_its_files(tmp_path):
         ("optimize.trials=0", "optimize.trials"),
         ("calibrate.time_unit=fortnight", "calibrate.time_unit"),
         ("calibrate.params=[contagion.phi]", "calibrate.params"),
+        ("uncertainty.sets=0", "uncertainty.sets"),
+        ("uncertainty.ranges.market.ads.ctr=[0.5,0.1]", "uncertainty.ranges.market.ads.ctr"),
     ],
 )
 def test_decision_values_are_checked(override, key):
@@ -446,3 +448,39 @@ def test_calibrate_job_writes_overrides(tmp_path):
     bad.write_text("day,users\n0,1\n")
     with pytest.raises(ConfigError, match="calibrate.data"):
         run(_compose("job=calibrate", f"calibrate.data={bad}"), tmp_path / "bad")
+
+
+# --- uncertainty --------------------------------------------------------------------------
+def test_zero_width_ranges_equal_the_plain_comparison(small_market):
+    """With every range of zero width at the configured values each parameter set is the
+    plain comparison, bit for bit, and the pooled P(best) is the comparison's."""
+    from diffusion_sim.decide.uncertainty import verdict_uncertainty
+
+    plan = Compare(budget=10_000.0, plays=["none", "ads", "bridging"])
+    p = MarketParams()
+    ranges = {"market.ads.ctr": (p.ads.ctr, p.ads.ctr), "contagion.beta_weak": (0.002, 0.002)}
+    u = verdict_uncertainty(small_market, RULE, p, plan, ranges, sets=2, horizon=30,
+                            replications=3, seed=7)  # fmt: skip
+    comp = compare(small_market, RULE, p, plan, horizon=30, replications=3, seed=7)
+    want = comp.per_replication().drop(columns=["best"])
+    for s in (0, 1):
+        got = u.runs[u.runs["set"] == s].drop(columns=["set", "best"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+    pb = comp.summary().set_index("play")["p_best"]
+    np.testing.assert_allclose(u.pooled.set_index("play")["p_best"], pb)
+    assert u.sensitivity.empty and u.to_frame() is u.pooled
+
+
+def test_sensitivity_sweep_moves_the_right_play(small_market):
+    """A higher CTR moves the ads play's profit and not the no-action baseline's."""
+    from diffusion_sim.decide.uncertainty import verdict_uncertainty
+
+    plan = Compare(budget=10_000.0, plays=["none", "ads", "vip"])
+    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan,
+                            {"market.ads.ctr": (0.003, 0.05)}, sets=2, horizon=30,
+                            replications=2, seed=1)  # fmt: skip
+    s = u.sensitivity.set_index("play")
+    assert s.loc["none", "swing"] == 0 and s.loc["ads", "swing"] > 0
+    assert s.loc["ads", "incr_profit_at_high"] > s.loc["ads", "incr_profit_at_low"]
+    assert set(u.sets.columns) == {"set", "market.ads.ctr"} and len(u.sets) == 2
+    assert u.sets["market.ads.ctr"].between(0.003, 0.05).all()

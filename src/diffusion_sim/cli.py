@@ -84,7 +84,7 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
     progress = bool(cfg.sim.progress) and sys.stderr.isatty()
     if spec.job == "compare":
         return _run_compare(cfg, spec, graph, out_dir, progress)
-    if spec.job in ("curves", "optimize", "calibrate"):
+    if spec.job in ("curves", "optimize", "calibrate", "uncertainty"):
         from .decide.jobs import run_job
 
         result, files, text = run_job(spec, graph, out_dir, progress=progress,

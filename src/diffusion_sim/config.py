@@ -15,7 +15,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from .contagion import Rule, make_rule
-from .decide.params import CalibrateParams, CurvesParams, OptimizeParams
+from .decide.params import CalibrateParams, CurvesParams, OptimizeParams, UncertaintyParams
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
 from .market.params import (
@@ -167,13 +167,21 @@ class Config:
     curves: CurvesParams = field(default_factory=CurvesParams)
     optimize: OptimizeParams = field(default_factory=OptimizeParams)
     calibrate: CalibrateParams = field(default_factory=CalibrateParams)
+    uncertainty: UncertaintyParams = field(default_factory=UncertaintyParams)
 
 
 #: Jobs of the command: compare the brand's plays (default), plain diffusion, and the
 #: decision jobs (:mod:`diffusion_sim.decide`): response curves, the best split, calibration.
-JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate")
+JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate", "uncertainty")
+#: Settings of the decision jobs (section of the config named like the job).
+_DECIDE_SCHEMAS = {
+    "curves": CurvesParams,
+    "optimize": OptimizeParams,
+    "calibrate": CalibrateParams,
+    "uncertainty": UncertaintyParams,
+}
 #: Jobs that run the brand's market (and need ``market`` and ``compare``).
-MARKET_JOBS = ("compare", "curves", "optimize")
+MARKET_JOBS = ("compare", "curves", "optimize", "uncertainty")
 
 
 _GRAPH_SCHEMAS = {
@@ -224,6 +232,7 @@ class RunSpec:
     curves: CurvesParams | None = None
     optimize: OptimizeParams | None = None
     calibrate: CalibrateParams | None = None
+    uncertainty: UncertaintyParams | None = None
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -279,10 +288,8 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         market = market_params(c.get("market") or {})
         plan = _make(Compare, c.get("compare") or {}, "compare")
     decide = {}
-    for name, cls in (("curves", CurvesParams), ("optimize", OptimizeParams),
-                      ("calibrate", CalibrateParams)):  # fmt: skip
-        if job == name:
-            decide[name] = _make(cls, c.get(name) or {}, name)
+    if job in _DECIDE_SCHEMAS:
+        decide[job] = _make(_DECIDE_SCHEMAS[job], c.get(job) or {}, job)
     if job == "calibrate":
         if rule_name != "ties":
             raise ConfigError("contagion", rule_name, "'ties' for the calibrate job")

@@ -49,6 +49,14 @@ def run_job(spec, graph, out_dir, *, progress: bool = False, plot: bool = True):
         if plot:
             files["plot"] = plot_calibration(result, out_dir / "calibration.png")
         return result, files, format_calibration(result)
+    if spec.job == "uncertainty":
+        from .uncertainty import format_uncertainty, plot_tornado, run_uncertainty
+
+        result, files = run_uncertainty(spec, graph, out_dir, progress=progress)
+        files["summary"] = files["pooled"]
+        if plot and len(result.sensitivity):
+            files["plot"] = plot_tornado(result, out_dir / "tornado.png")
+        return result, files, format_uncertainty(result)
     raise ValueError(spec.job)
 
 

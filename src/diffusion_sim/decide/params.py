@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import ConfigError
 from ..market.params import STRATEGIES
 
-__all__ = ["CALIBRATE_PARAMS", "CalibrateParams", "CurvesParams", "OptimizeParams"]
+__all__ = [
+    "CALIBRATE_PARAMS",
+    "CalibrateParams",
+    "CurvesParams",
+    "OptimizeParams",
+    "UncertaintyParams",
+    "flat_ranges",
+]
 
 #: Parameters ``job=calibrate`` can fit, with their prior ranges (log-uniform) for the
 #: ABC-SMC, relative to the Bass start: ``[start / spread, start * spread]``.
@@ -192,3 +200,43 @@ class CalibrateParams:
     @property
     def days_per_unit(self) -> float:
         return TIME_UNITS[self.time_unit]
+
+
+def flat_ranges(tree: dict, prefix: str = "") -> dict[str, tuple[float, float]]:
+    """``{"market": {"ads": {"ctr": [lo, hi]}}}`` -> ``{"market.ads.ctr": (lo, hi)}``."""
+    out = {}
+    for k, v in (tree or {}).items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flat_ranges(v, key + "."))
+            continue
+        ok = isinstance(v, list | tuple) and len(v) == 2
+        ok = ok and all(not isinstance(x, bool) and isinstance(x, int | float) for x in v)
+        if not ok or not (math.isfinite(v[0]) and math.isfinite(v[1]) and v[0] <= v[1]):
+            raise ConfigError(f"uncertainty.ranges.{key}", v, "[low, high] with low <= high")
+        out[key] = (float(v[0]), float(v[1]))
+    return out
+
+
+@dataclass
+class UncertaintyParams:
+    """``job=uncertainty``: the comparison over parameter sets and a one-at-a-time sweep.
+
+    Parameters
+    ----------
+    sets : int
+        Latin-hypercube parameter sets.
+    replications : int or None
+        Replications per set and per sweep end (None: ``sim.replications``).
+    ranges : dict
+        Nested like the config (``market: {ads: {ctr: [low, high]}}``, ``contagion: {...}``).
+    """
+
+    sets: int = 8
+    replications: int | None = 5
+    ranges: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        _int("uncertainty.sets", self.sets, 1)
+        _reps("uncertainty.replications", self.replications)
+        flat_ranges(self.ranges)
