@@ -484,3 +484,19 @@ def test_sensitivity_sweep_moves_the_right_play(small_market):
     assert s.loc["ads", "incr_profit_at_high"] > s.loc["ads", "incr_profit_at_low"]
     assert set(u.sets.columns) == {"set", "market.ads.ctr"} and len(u.sets) == 2
     assert u.sets["market.ads.ctr"].between(0.003, 0.05).all()
+
+
+def test_compare_uncertainty_runs_after_the_comparison(tmp_path):
+    """compare.uncertainty=N adds the analysis to the comparison's outputs."""
+    from diffusion_sim.cli import format_summary, run
+
+    cfg = _compose(*SMALL, "compare.uncertainty=2", "uncertainty.replications=2",
+                   "compare.plays=[none,ads,bridging]", "~uncertainty.ranges.market",
+                   "plot=false")  # fmt: skip
+    out = run(cfg, tmp_path)
+    for name in ("summary.csv", "uncertainty.csv", "sensitivity.csv", "uncertainty_sets.csv"):
+        assert (tmp_path / name).is_file(), name
+    text = format_summary(out)
+    assert "2 parameter sets" in text and "what flips the verdict" in text
+    s = pd.read_csv(tmp_path / "sensitivity.csv")
+    assert set(s["param"]) == {"contagion.beta_strong", "contagion.beta_weak"}

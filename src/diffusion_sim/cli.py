@@ -48,6 +48,7 @@ class CompareOutput:
     files: dict[str, Path]
     graph_name: str
     horizon: int
+    extra: str = ""  # the uncertainty analysis (compare.uncertainty=N), printed after the table
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,16 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
             f"{spec.replications} replications (common random numbers)"
         )
         files["plot"] = plot_comparison(comp, out_dir / "comparison.png", title)
-    return CompareOutput(comp, files, graph.name, spec.steps)
+    extra = ""
+    if spec.uncertainty is not None:
+        from dataclasses import replace
+
+        from .decide.jobs import run_job
+
+        _, more, extra = run_job(replace(spec, job="uncertainty"), graph, out_dir,
+                                 progress=progress, plot=bool(cfg.get("plot", True)))  # fmt: skip
+        files.update({f"uncertainty_{k}": v for k, v in more.items() if k != "summary"})
+    return CompareOutput(comp, files, graph.name, spec.steps, extra)
 
 
 def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
@@ -202,6 +212,8 @@ def format_comparison(out: CompareOutput) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
     lines.append("")
     lines.extend(_verdict(s))
+    if out.extra:
+        lines.extend(["", out.extra])
     lines.append("outputs: " + str(out.files["summary"].parent))
     return "\n".join(lines)
 

@@ -154,13 +154,21 @@ class SimConfig:
 
 
 @dataclass
+class CompareConfig(Compare):
+    """The ``compare`` section: the plays (:class:`Compare`) and ``uncertainty``, the number
+    of parameter sets of the uncertainty analysis run after the comparison (0: none)."""
+
+    uncertainty: int = 0
+
+
+@dataclass
 class Config:
     job: str = "compare"
     graph: Any = MISSING
     contagion: Any = MISSING
     seeding: SeedingConfig = field(default_factory=SeedingConfig)
     market: MarketParams = field(default_factory=MarketParams)
-    compare: Compare = field(default_factory=Compare)
+    compare: CompareConfig = field(default_factory=CompareConfig)
     sim: SimConfig = field(default_factory=SimConfig)
     seed: int = 0
     plot: bool = True
@@ -286,10 +294,15 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         if steps < 1:
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         market = market_params(c.get("market") or {})
-        plan = _make(Compare, c.get("compare") or {}, "compare")
+        plan_values = dict(c.get("compare") or {})
+        n_sets = _int("compare.uncertainty", plan_values.pop("uncertainty", 0), 0)
+        plan = _make(Compare, plan_values, "compare")
     decide = {}
     if job in _DECIDE_SCHEMAS:
         decide[job] = _make(_DECIDE_SCHEMAS[job], c.get(job) or {}, job)
+    if job == "compare" and n_sets:  # compare.uncertainty=N: the analysis after the comparison
+        values = {**(c.get("uncertainty") or {}), "sets": n_sets}
+        decide["uncertainty"] = _make(UncertaintyParams, values, "uncertainty")
     if job == "calibrate":
         if rule_name != "ties":
             raise ConfigError("contagion", rule_name, "'ties' for the calibrate job")
