@@ -500,3 +500,22 @@ def test_compare_uncertainty_runs_after_the_comparison(tmp_path):
     assert "2 parameter sets" in text and "what flips the verdict" in text
     s = pd.read_csv(tmp_path / "sensitivity.csv")
     assert set(s["param"]) == {"contagion.beta_strong", "contagion.beta_weak"}
+
+
+def test_posterior_draws_are_the_parameter_sets(small_market, tmp_path):
+    """Posterior draws (a calibration's posterior.csv) give the sets their values, drawn by
+    weight; one draw at the configured rates with zero-width ranges is the plain comparison."""
+    from diffusion_sim.decide.uncertainty import verdict_uncertainty
+
+    plan = Compare(budget=10_000.0, plays=["none", "ads"])
+    draws = pd.DataFrame({"contagion.beta_weak": [0.002, 0.003], "weight": [1.0, 0.0]})
+    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan, {}, sets=2, horizon=30,
+                            replications=2, seed=3, draws=draws)  # fmt: skip
+    assert (u.sets["contagion.beta_weak"] == 0.002).all()
+    comp = compare(small_market, RULE, MarketParams(), plan, horizon=30, replications=2, seed=3)
+    got = u.runs[u.runs["set"] == 1].drop(columns=["set", "best"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, comp.per_replication().drop(columns=["best"]))
+    draws = pd.DataFrame({"contagion.beta_weak": [0.001, 0.004]})
+    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan, {}, sets=6, horizon=30,
+                            replications=2, seed=3, draws=draws)  # fmt: skip
+    assert set(u.sets["contagion.beta_weak"]) <= {0.001, 0.004}

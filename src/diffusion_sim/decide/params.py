@@ -230,13 +230,24 @@ class UncertaintyParams:
         Replications per set and per sweep end (None: ``sim.replications``).
     ranges : dict
         Nested like the config (``market: {ads: {ctr: [low, high]}}``, ``contagion: {...}``).
+    posterior : str or None
+        Posterior draws (a calibration's ``posterior.csv``) to take the sets' values of those
+        parameters from, instead of the hypercube.
     """
 
     sets: int = 8
     replications: int | None = 5
     ranges: dict[str, Any] = field(default_factory=dict)
+    posterior: str | None = None
 
     def __post_init__(self):
         _int("uncertainty.sets", self.sets, 1)
         _reps("uncertainty.replications", self.replications)
         flat_ranges(self.ranges)
+        if self.posterior is not None:
+            from pathlib import Path
+
+            if not Path(self.posterior).is_file():
+                raise ConfigError(
+                    "uncertainty.posterior", self.posterior, "an existing posterior.csv"
+                )

@@ -77,6 +77,7 @@ class Uncertainty:
     sensitivity: pd.DataFrame
     runs: pd.DataFrame
     best: str
+    source: str = "Latin hypercube"
 
     def to_frame(self) -> pd.DataFrame:
         return self.pooled
@@ -96,9 +97,15 @@ def verdict_uncertainty(
     seeding=None,
     parallel=None,
     progress=False,
+    draws: pd.DataFrame | None = None,
 ) -> Uncertainty:
     """The comparison over ``sets`` Latin-hypercube parameter sets and a one-at-a-time sweep
-    over ``ranges`` (see the module docstring)."""
+    over ``ranges`` (see the module docstring).
+
+    ``draws`` (e.g. a calibration's ``posterior.csv``: one column per parameter, optional
+    ``weight``): the sets take those parameters from rows drawn by weight (seeded with
+    ``seed``) instead of the hypercube; ranges of the same parameters are ignored for the
+    sets (the sweep still uses them)."""
     from scipy.stats import qmc
 
     keys = list(ranges)
@@ -124,8 +131,27 @@ def verdict_uncertainty(
             parallel=parallel,
         ).per_replication()
 
-    if wide:
-        u = qmc.LatinHypercube(d=len(wide), seed=np.random.default_rng(seed)).random(sets)
+    drawn = None
+    if draws is not None:
+        cols = [c for c in draws.columns if c not in ("weight", "distance")]
+        if not cols or "graph.n" in cols:
+            raise ConfigError(
+                "uncertainty.posterior",
+                cols,
+                "draws of contagion.* or market.* parameters (not graph.n)",
+            )
+        for c in cols:
+            apply_values(rule, params, {c: float(draws[c].iloc[0])})
+        w = draws["weight"].to_numpy(float) if "weight" in draws else np.ones(len(draws))
+        pick = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(21,))).choice(
+            len(draws), size=sets, p=w / w.sum()
+        )
+        drawn = draws[cols].iloc[pick].reset_index(drop=True)
+        wide_sets = [k for k in wide if k not in cols]
+    else:
+        wide_sets = wide
+    if wide_sets:
+        u = qmc.LatinHypercube(d=len(wide_sets), seed=np.random.default_rng(seed)).random(sets)
     else:
         u = np.zeros((sets, 0))
     rows, frames = [], []
@@ -136,9 +162,11 @@ def verdict_uncertainty(
         it = tqdm(it, desc="parameter sets", unit="set", leave=False)
     for s in it:
         values = {k: float(ranges[k][0]) for k in keys}
-        for j, k in enumerate(wide):
+        for j, k in enumerate(wide_sets):
             lo, hi = ranges[k]
             values[k] = float(lo + (hi - lo) * u[s, j])
+        if drawn is not None:
+            values.update({c: float(drawn.loc[s, c]) for c in drawn.columns})
         rows.append({"set": s, **values})
         frames.append(run(values).assign(set=s))
     runs = pd.concat(frames, ignore_index=True)
@@ -240,7 +268,10 @@ def verdict_uncertainty(
         sens["param"] = pd.Categorical(sens["param"], categories=list(order), ordered=True)
         sens = sens.sort_values(["param", "play"]).reset_index(drop=True)
         sens["param"] = sens["param"].astype(str)
-    return Uncertainty(pd.DataFrame(rows), pooled, sens, runs, best)
+    source = "Latin hypercube" if drawn is None else "posterior draws"
+    if drawn is not None and wide_sets:
+        source += " + Latin hypercube"
+    return Uncertainty(pd.DataFrame(rows), pooled, sens, runs, best, source)
 
 
 def run_uncertainty(spec, graph, out_dir, *, progress: bool = False):
@@ -260,6 +291,7 @@ def run_uncertainty(spec, graph, out_dir, *, progress: bool = False):
         seeding=spec.seeding,
         parallel=spec.parallel,
         progress=progress,
+        draws=None if u.posterior is None else pd.read_csv(u.posterior),
     )
     out_dir = Path(out_dir)
     files = {
@@ -278,7 +310,7 @@ def format_uncertainty(res: Uncertainty) -> str:
 
     p = res.pooled
     lines = [
-        f"{int(p['sets'].iloc[0])} parameter sets (Latin hypercube) x "
+        f"{int(p['sets'].iloc[0])} parameter sets ({res.source}) x "
         f"{int(p['replications'].iloc[0])} replications, common random numbers",
         "incr profit k: mean [95% CI] over sets and noise, then the 2.5-97.5% range of set means",
         "",
