@@ -519,3 +519,24 @@ def test_posterior_draws_are_the_parameter_sets(small_market, tmp_path):
     u = verdict_uncertainty(small_market, RULE, MarketParams(), plan, {}, sets=6, horizon=30,
                             replications=2, seed=3, draws=draws)  # fmt: skip
     assert set(u.sets["contagion.beta_weak"]) <= {0.001, 0.004}
+
+
+def test_roi_objective_respects_the_spend_floor():
+    """objective=roi: a split spending below the floor scores below any that spends; with
+    allow_unspent the shares may sum below 1, never above."""
+    from diffusion_sim.decide.optimize import _metric, search_splits, shares_from_weights
+
+    one = np.ones(3)
+    assert _metric("roi", one, one, 300 * one, 50 * one, 100.0, 0.9) <= -10
+    assert _metric("roi", one, one, 300 * one, 95 * one, 100.0, 0.9) == pytest.approx(205 / 95)
+    assert shares_from_weights({"ads": 1.0, "unspent": 1.0}) == {"ads": 0.5}
+    totals = []
+
+    def toy(shares):
+        totals.append(sum(shares.values()))
+        return -abs(sum(shares.values()) - 0.6), {}
+
+    study, _ = search_splits(toy, ["ads", "vip"], trials=40, allow_unspent=True, seed=1)
+    assert max(totals) <= 1.0 and min(totals) < 0.9
+    best = study.best_trial.user_attrs
+    assert abs(best["share_ads"] + best["share_vip"] - 0.6) < 0.1
