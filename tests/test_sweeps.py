@@ -50,6 +50,27 @@ def _cli(cwd, *args, timeout=300, name="diffusion-sim"):
     )
 
 
+def _inproc(cwd, *args):
+    """The command in this process (as the console script calls it): no start-up cost."""
+    import contextlib
+    import io
+
+    err, out = io.StringIO(), io.StringIO()
+    old_argv, old_cwd = sys.argv, os.getcwd()
+    sys.argv = ["diffusion-sim", *args]
+    code = 0
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            cli.main()
+    except SystemExit as e:
+        code = e.code
+    finally:
+        sys.argv = old_argv
+        os.chdir(old_cwd)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def _errors(stderr: str) -> list[str]:
     """stderr without Hydra's/our log lines."""
     return [ln for ln in stderr.splitlines() if ln.strip() and not ln.startswith("[")]
@@ -162,30 +183,30 @@ def test_two_runs_in_the_same_second_get_two_folders(tmp_path):
 
 def test_rejected_run_leaves_no_folder(tmp_path):
     for bad in ("sim.replications=0", "graph.n=0", "sim.threads=0"):
-        res = _cli(tmp_path, *TINY, bad)
+        res = _inproc(tmp_path, *TINY, bad)
         assert res.returncode == 2, res.stderr
         assert len(_errors(res.stderr)) == 1, res.stderr
     assert not list(tmp_path.glob("results/runs/*/*")), list(tmp_path.rglob("*"))
-    res = _cli(tmp_path, "-m", *TINY, "seed=0,1", "sim.replications=0")
+    res = _inproc(tmp_path, "-m", *TINY, "seed=0,1", "sim.replications=0")
     assert res.returncode == 2
     assert not list(tmp_path.glob("results/multirun/*/*")), list(tmp_path.rglob("*"))
 
 
 def test_reused_folder_is_refused_overwritten_or_skipped(tmp_path):
     out = f"hydra.run.dir={tmp_path}/out"
-    assert _cli(tmp_path, *TINY, out).returncode == 0
+    assert _inproc(tmp_path, *TINY, out).returncode == 0
     first = _outputs(tmp_path / "out")
     hydra_record = (tmp_path / "out" / ".hydra" / "overrides.yaml").read_text()
-    res = _cli(tmp_path, *TINY, "sim.steps=21", out)
+    res = _inproc(tmp_path, *TINY, "sim.steps=21", out)
     assert res.returncode == 2
     lines = _errors(res.stderr)
     assert len(lines) == 1 and "holds the outputs of another configuration" in lines[0]
     assert _outputs(tmp_path / "out") == first  # refused: nothing touched
     assert (tmp_path / "out" / ".hydra" / "overrides.yaml").read_text() == hydra_record
-    res = _cli(tmp_path, *TINY, "sim.resume=true", out)
+    res = _inproc(tmp_path, *TINY, "sim.resume=true", out)
     assert res.returncode == 0 and "skipped (already complete)" in res.stdout
     (tmp_path / "out" / "adoption_curve.png").write_bytes(b"stale")
-    res = _cli(tmp_path, *TINY, "sim.steps=21", "sim.overwrite=true", "plot=false", out)
+    res = _inproc(tmp_path, *TINY, "sim.steps=21", "sim.overwrite=true", "plot=false", out)
     assert res.returncode == 0, res.stderr
     assert not (tmp_path / "out" / "adoption_curve.png").exists()  # no stale file beside
     assert "sim:\n  steps: 21" in (tmp_path / "out" / "config.yaml").read_text()
@@ -273,7 +294,7 @@ SWEEP = [*TINY_MARKET, "seed=0,1", "compare.budget=5000,20000"]
 def basic_sweep(tmp_path_factory):
     """A 4-job sweep with Hydra's basic launcher (one process, jobs in turn)."""
     cwd = tmp_path_factory.mktemp("basic")
-    res = _cli(cwd, "-m", *SWEEP)
+    res = _inproc(cwd, "-m", *SWEEP)
     assert res.returncode == 0, res.stderr
     return _sweep_root(cwd), res
 
@@ -305,7 +326,7 @@ def test_seed_sweep_gives_every_job_its_own_folder_and_one_table(basic_sweep):
 def test_killed_sweep_resumes_to_the_same_bytes(tmp_path):
     args = [*TINY_MARKET, "graph.n=5000", "sim.steps=40", "seed=0,1,2"]
     a, b = tmp_path / "a", tmp_path / "b"
-    res = _cli(tmp_path, "-m", *args, f"hydra.sweep.dir={a}")
+    res = _inproc(tmp_path, "-m", *args, f"hydra.sweep.dir={a}")
     assert res.returncode == 0, res.stderr
     p = subprocess.Popen([*_cmd(), "-m", *args, f"hydra.sweep.dir={b}"], cwd=tmp_path,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -319,7 +340,7 @@ def test_killed_sweep_resumes_to_the_same_bytes(tmp_path):
     assert 1 <= len(done) < 3
     table = aggregate(b, plot=False)  # a partial sweep says what is missing
     assert len(table.missing) == 3 - len(done)
-    res = _cli(tmp_path, "-m", *args, f"hydra.sweep.dir={b}", "sim.resume=true")
+    res = _inproc(tmp_path, "-m", *args, f"hydra.sweep.dir={b}", "sim.resume=true")
     assert res.returncode == 0, res.stderr
     assert res.stdout.count("skipped (already complete)") == len(done)
     assert "3 of 3 jobs complete" in res.stdout
@@ -331,7 +352,7 @@ def test_killed_sweep_resumes_to_the_same_bytes(tmp_path):
 
 
 def test_expected_jobs_match_the_folders(tmp_path):
-    res = _cli(tmp_path, "-m", *TINY, "seed=0,1", "graph.n=1000,2000")
+    res = _inproc(tmp_path, "-m", *TINY, "seed=0,1", "graph.n=1000,2000")
     assert res.returncode == 0, res.stderr
     root = _sweep_root(tmp_path)
     names = [n for n, _ in expected_jobs(root)]

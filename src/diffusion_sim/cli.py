@@ -1,7 +1,9 @@
 """The ``diffusion-sim`` command: a Hydra app around the pure function :func:`run`.
 
 ``job=compare`` (default) compares the brand's plays at equal budget
-(:mod:`diffusion_sim.market.compare`); ``job=diffuse`` runs plain diffusion replications.
+(:mod:`diffusion_sim.market.compare`); ``job=diffuse`` runs plain diffusion replications;
+``job=curves``, ``job=optimize`` and ``job=calibrate`` are the decision jobs
+(:mod:`diffusion_sim.decide`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from .config import build, register_configs
+from .decide.jobs import pct
+from .decide.spend import spend_columns, underspent_line
 from .errors import ConfigError, GraphFormatError
 from .market.compare import Comparison, compare
 from .replicate import replicate
@@ -39,7 +43,7 @@ from .runs import (
 )
 from .threads import choose_threads, jobs_side_by_side
 
-__all__ = ["CompareOutput", "RunOutput", "execute", "main", "run"]
+__all__ = ["CompareOutput", "DecisionOutput", "RunOutput", "execute", "main", "run"]
 
 log = logging.getLogger("diffusion_sim")
 
@@ -62,9 +66,22 @@ class CompareOutput:
     files: dict[str, Path]
     graph_name: str
     horizon: int
+    extra: str = ""  # the uncertainty analysis (compare.uncertainty=N), printed after the table
 
 
-def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
+@dataclass(frozen=True)
+class DecisionOutput:
+    """Result of a decision job: ``result`` is a ``Curves``, ``Optimization`` or
+    ``Calibration`` (each with ``to_frame()``); ``text`` is its printed summary."""
+
+    job: str
+    result: object
+    files: dict[str, Path]
+    graph_name: str
+    text: str
+
+
+def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
     """Validate ``cfg``, build the market, run the job and write its outputs into ``out_dir``.
 
     ``compare``: ``summary.csv``, ``replications.csv``, ``causes.csv``, ``timeseries.parquet``,
@@ -86,6 +103,13 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput:
     progress = bool(cfg.sim.progress) and sys.stderr.isatty()
     if spec.job == "compare":
         return _run_compare(cfg, spec, graph, out_dir, progress)
+    if spec.job in ("curves", "optimize", "calibrate", "uncertainty"):
+        from .decide.jobs import run_job
+
+        result, files, text = run_job(spec, graph, out_dir, progress=progress,
+                                      plot=bool(cfg.get("plot", True)))  # fmt: skip
+        files["config"] = _write_config(cfg, out_dir)
+        return DecisionOutput(spec.job, result, files, graph.name, text + f"\noutputs: {out_dir}")
     reps = replicate(
         graph,
         spec.rule,
@@ -142,6 +166,8 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
         workers=spec.workers,
     )
     files = comp.save(out_dir)
+    summary = spend_columns(comp.summary(), comp)  # + budget, spent_share, underspent
+    atomic_write(files["summary"], lambda p: summary.to_csv(p, index=False))
     files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
         from .market.plots import plot_comparison
@@ -151,7 +177,16 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
             f"{spec.replications} replications (common random numbers)"
         )
         files["plot"] = plot_comparison(comp, out_dir / "comparison.png", title)
-    return CompareOutput(comp, files, graph.name, spec.steps)
+    extra = ""
+    if spec.uncertainty is not None:
+        from dataclasses import replace
+
+        from .decide.jobs import run_job
+
+        _, more, extra = run_job(replace(spec, job="uncertainty"), graph, out_dir,
+                                 progress=progress, plot=bool(cfg.get("plot", True)))  # fmt: skip
+        files.update({f"uncertainty_{k}": v for k, v in more.items() if k != "summary"})
+    return CompareOutput(comp, files, graph.name, spec.steps, extra)
 
 
 def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
@@ -172,7 +207,7 @@ def _fmt(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) ->
 def format_comparison(out: CompareOutput) -> str:
     """The strategist's table: one row per play, 95 % intervals in brackets."""
     comp = out.comparison
-    s = comp.summary()
+    s = spend_columns(comp.summary(), comp)
     n_rep = int(s["replications"].iloc[0])
     lines = [
         f"market: {out.graph_name}   horizon: {out.horizon} days   budget per play: "
@@ -181,7 +216,7 @@ def format_comparison(out: CompareOutput) -> str:
         f"'{comp.baseline}'; money in thousand CNY",
         "",
     ]
-    header = ("play", "customers", "revenue k", "profit k", "spend k", "ROI", "CAC CNY",
+    header = ("play", "customers", "revenue k", "profit k", "spend k", "spent", "ROI", "CAC CNY",
               "P(best)")  # fmt: skip
     rows = []
     for _, r in s.iterrows():
@@ -192,6 +227,7 @@ def format_comparison(out: CompareOutput) -> str:
                 _fmt(r["revenue"], r["revenue_low"], r["revenue_high"], 1e3),
                 _fmt(r["profit"], r["profit_low"], r["profit_high"], 1e3),
                 _fmt(r["spend"], r["spend_low"], r["spend_high"], 1e3),
+                pct(r["spent_share"]) + (" !" if r["underspent"] else ""),
                 _fmt(r["roi"], r["roi_low"], r["roi_high"], 1.0, 2),
                 _fmt(r["cac"], r["cac_low"], r["cac_high"]),
                 f"{r['p_best']:.2f}",
@@ -203,6 +239,8 @@ def format_comparison(out: CompareOutput) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
     lines.append("")
     lines.extend(_verdict(s))
+    if out.extra:
+        lines.extend(["", out.extra])
     lines.append("outputs: " + str(out.files["summary"].parent))
     return "\n".join(lines)
 
@@ -210,19 +248,30 @@ def format_comparison(out: CompareOutput) -> str:
 def _verdict(s) -> list[str]:
     """One line on the best play and one on plays that lose money, from the summary."""
     best = s.loc[s["profit"].idxmax()]
-    out = [f"most profit: {best['play']} (best in {100 * best['p_best']:.0f}% of replications)"]
+    note = ""
+    if "underspent" in s.columns and best["underspent"]:
+        note = f"; spent only {pct(best['spent_share'])} of its budget"
+    out = [
+        f"most profit: {best['play']} (best in {100 * best['p_best']:.0f}% of replications{note})"
+    ]
     losing = [r["play"] for _, r in s.iterrows() if r["roi_high"] < 0]
     if losing:
         out.append(
             "spend more than they return (ROI < 0, 95% CI): " + ", ".join(str(x) for x in losing)
         )
+    if "underspent" in s.columns:
+        line = underspent_line(s)  # "!" in the table
+        if line:
+            out.append(line)
     return out
 
 
-def format_summary(out: RunOutput | CompareOutput) -> str:
+def format_summary(out: RunOutput | CompareOutput | DecisionOutput) -> str:
     """Short text summary printed at the end of a run."""
     if isinstance(out, CompareOutput):
         return format_comparison(out)
+    if isinstance(out, DecisionOutput):
+        return out.text
     s = out.replications.summary().set_index("metric")
     lines = [f"market: {out.graph_name}   replications: {len(out.replications)}"]
     f = s.loc["final_share"]

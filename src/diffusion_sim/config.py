@@ -16,6 +16,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from .backends import BACKENDS
 from .contagion import Rule, make_rule
+from .decide.params import CalibrateParams, CurvesParams, OptimizeParams, UncertaintyParams
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
 from .market.params import (
@@ -162,20 +163,42 @@ class SimConfig:
 
 
 @dataclass
+class CompareConfig(Compare):
+    """The ``compare`` section: the plays (:class:`Compare`) and ``uncertainty``, the number
+    of parameter sets of the uncertainty analysis run after the comparison (0: none)."""
+
+    uncertainty: int = 0
+
+
+@dataclass
 class Config:
     job: str = "auto"
     graph: Any = MISSING
     contagion: Any = MISSING
     seeding: SeedingConfig = field(default_factory=SeedingConfig)
     market: MarketParams = field(default_factory=MarketParams)
-    compare: Compare = field(default_factory=Compare)
+    compare: CompareConfig = field(default_factory=CompareConfig)
     sim: SimConfig = field(default_factory=SimConfig)
     seed: int = 0
     plot: bool = True
+    curves: CurvesParams = field(default_factory=CurvesParams)
+    optimize: OptimizeParams = field(default_factory=OptimizeParams)
+    calibrate: CalibrateParams = field(default_factory=CalibrateParams)
+    uncertainty: UncertaintyParams = field(default_factory=UncertaintyParams)
 
 
-#: Jobs of the command: compare the brand's plays (default) or run plain diffusion.
-JOBS = ("compare", "diffuse")
+#: Jobs of the command: compare the brand's plays (default), plain diffusion, and the
+#: decision jobs (:mod:`diffusion_sim.decide`): response curves, the best split, calibration.
+JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate", "uncertainty")
+#: Settings of the decision jobs (section of the config named like the job).
+_DECIDE_SCHEMAS = {
+    "curves": CurvesParams,
+    "optimize": OptimizeParams,
+    "calibrate": CalibrateParams,
+    "uncertainty": UncertaintyParams,
+}
+#: Jobs that run the brand's market (and need ``market`` and ``compare``).
+MARKET_JOBS = ("compare", "curves", "optimize", "uncertainty")
 
 
 _GRAPH_SCHEMAS = {
@@ -225,6 +248,10 @@ class RunSpec:
     plan: Compare | None = None
     backend: str = "serial"
     workers: int | None = None
+    curves: CurvesParams | None = None
+    optimize: OptimizeParams | None = None
+    calibrate: CalibrateParams | None = None
+    uncertainty: UncertaintyParams | None = None
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -297,20 +324,44 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         check_resources(kind, g, job, steps, reps)
     # the market is checked for every job: a bad value is an error even where it is unused
     market = market_params(c.get("market") or {})
-    if job == "compare":
+    plan_values = dict(c.get("compare") or {})
+    n_sets = _int("compare.uncertainty", plan_values.pop("uncertainty", 0), 0)
+    if job in MARKET_JOBS:
         if rule_name != "ties":
             raise ConfigError(
                 "contagion", rule_name,
-                "'ties' for the compare job (job=diffuse runs plain diffusion with any rule)",
+                f"'ties' for the {job} job (job=diffuse runs plain diffusion with any rule)",
             )  # fmt: skip
         if steps < 1:
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
-        plan = _make(Compare, c.get("compare") or {}, "compare")
+        plan = _make(Compare, plan_values, "compare")
     else:
         market = None
+    decide = {}
+    if job in _DECIDE_SCHEMAS:
+        decide[job] = _make(_DECIDE_SCHEMAS[job], c.get(job) or {}, job)
+    if job == "compare" and n_sets:  # compare.uncertainty=N: the analysis after the comparison
+        values = {**(c.get("uncertainty") or {}), "sets": n_sets}
+        decide["uncertainty"] = _make(UncertaintyParams, values, "uncertainty")
+    if job == "calibrate":
+        if rule_name != "ties":
+            raise ConfigError("contagion", rule_name, "'ties' for the calibrate job")
+        from dataclasses import replace
+        from pathlib import Path
+
+        data = decide["calibrate"].data
+        # a relative path: from the working directory, else from the package (shipped data)
+        here = Path(data) if data else None
+        if here is not None and not here.is_file() and not here.is_absolute():
+            here = Path(__file__).resolve().parent / data
+        if here is None or not here.is_file():
+            raise ConfigError(
+                "calibrate.data", data, "an existing CSV file with columns t, adopters"
+            )
+        decide["calibrate"] = replace(decide["calibrate"], data=str(here))
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
-        plan, backend, workers,
+        plan, backend, workers, **decide,
     )  # fmt: skip
 
 

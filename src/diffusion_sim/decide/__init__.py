@@ -1,0 +1,1 @@
+"""Decision jobs on top of the market: response curves, budget optimisation, calibration."""
