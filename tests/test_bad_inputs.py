@@ -138,6 +138,17 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("market.ads.ctr=1.2",), 2, "market.ads.ctr=1.2 is not allowed: a probability in [0, 1]"),
     (("market.ads.targeting=nobody",), 2, "market.ads.targeting='nobody'"),
     (("market.vip.entry=sometimes",), 2, "market.vip.entry"),
+    (
+        ("market.ads.targeting=community", "market.ads.communities=[99999]", "graph.n=200"),
+        2,
+        "not in the graph: [99999]",
+    ),
+    (
+        ("market.ads.targeting=community", "market.ads.communities=[-1]", "graph.n=200"),
+        2,
+        "market.ads.communities",
+    ),
+    (("seeding.nodes=[5000]", "graph.n=200"), 2, "seeding.nodes=5000 is not allowed"),
     (("market.product.price=-1",), 2, "market.product.price"),
     (("market.product.margin=2",), 2, "market.product.margin"),
     (("graph=sbm", "graph.p_in=inf"), 2, "graph.p_in=inf"),

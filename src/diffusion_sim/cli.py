@@ -42,6 +42,7 @@ from .runs import (
     remove_if_unused,
 )
 from .threads import choose_threads, jobs_side_by_side
+from .validate import check_against_graph
 
 __all__ = ["CompareOutput", "DecisionOutput", "RunOutput", "execute", "main", "run"]
 
@@ -92,6 +93,7 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
     spec = build(cfg)  # every value checked before any work
     out_dir = Path(out_dir)
     graph = spec.make_graph()
+    check_against_graph(spec, graph)
     log.info(
         "graph %s: %d consumers, %d strong + %d weak ties, %d communities",
         graph.name,

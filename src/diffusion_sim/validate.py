@@ -19,6 +19,7 @@ __all__ = [
     "MAX_REPLICATIONS",
     "MAX_STEPS",
     "available_memory",
+    "check_against_graph",
     "check_finite",
     "check_keys",
     "check_resources",
@@ -201,3 +202,25 @@ def check_resources(kind: str, graph: dict, job: str, steps: int, replications: 
             f"a market that fits in memory: this run needs about {_gib(need)}, this machine "
             f"has {_gib(have)} available (pass sim.check_resources=false to try anyway)",
         )
+
+
+def check_against_graph(spec, graph) -> None:
+    """Values that name parts of the graph must exist in it (checked once it is built, before
+    any simulation): the communities an ad targets."""
+    import numpy as np
+
+    market = getattr(spec, "market", None)
+    if market is None:
+        return
+    ads = market.ads
+    if ads.targeting == "community" or ads.communities:
+        have = np.unique(graph.community)
+        missing = [c for c in ads.communities if c not in set(have.tolist())]
+        if missing:
+            shown = ", ".join(str(c) for c in have[:10]) + (" ..." if have.size > 10 else "")
+            raise ConfigError(
+                "market.ads.communities",
+                list(ads.communities),
+                f"community ids of this graph ({have.size} communities: {shown}); "
+                f"not in the graph: {missing}",
+            )
