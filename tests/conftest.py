@@ -3,6 +3,12 @@ in CI too (``-m "not statistical"`` skips them locally)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -27,3 +33,25 @@ def path_graph():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def run_cli(cwd, *args) -> subprocess.CompletedProcess:
+    """``diffusion-sim *args`` in this process, in folder ``cwd``, as the console script runs
+    it (``cli.main`` with ``sys.argv``): stdout, stderr and the exit code, without the
+    seconds a new process spends importing and loading the compiled kernels."""
+    from diffusion_sim import cli
+
+    err, out = io.StringIO(), io.StringIO()
+    old_argv, old_cwd = sys.argv, os.getcwd()
+    sys.argv = ["diffusion-sim", *args]
+    code = 0
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            cli.main()
+    except SystemExit as e:
+        code = e.code
+    finally:
+        sys.argv = old_argv
+        os.chdir(old_cwd)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())

@@ -8,10 +8,8 @@ later is covered without editing this file.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gzip
-import io
 import itertools
 import math
 import sys
@@ -22,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_cli
 from diffusion_sim import cli
 from diffusion_sim.config import build
 from diffusion_sim.errors import ConfigError, GraphFormatError
@@ -33,19 +32,8 @@ _count = itertools.count()
 
 def _call(tmp: Path, *args: str) -> tuple[int, str, Path]:
     out = tmp / f"run{next(_count)}"
-    argv = ["diffusion-sim", *args, f"hydra.run.dir={out}", "sim.progress=false"]
-    err, std = io.StringIO(), io.StringIO()
-    old = sys.argv
-    sys.argv = argv
-    code = 0
-    try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(std):
-            cli.main()
-    except SystemExit as e:
-        code = e.code
-    finally:
-        sys.argv = old
-    return code, err.getvalue(), out
+    res = run_cli(tmp, *args, f"hydra.run.dir={out}", "sim.progress=false")
+    return res.returncode, res.stderr, out
 
 
 def _lines(stderr: str) -> list[str]:

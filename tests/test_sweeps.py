@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from diffusion_sim import cli
 from diffusion_sim.runs import (
     COMPLETE,
@@ -50,25 +51,7 @@ def _cli(cwd, *args, timeout=300, name="diffusion-sim"):
     )
 
 
-def _inproc(cwd, *args):
-    """The command in this process (as the console script calls it): no start-up cost."""
-    import contextlib
-    import io
-
-    err, out = io.StringIO(), io.StringIO()
-    old_argv, old_cwd = sys.argv, os.getcwd()
-    sys.argv = ["diffusion-sim", *args]
-    code = 0
-    try:
-        os.chdir(cwd)
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-            cli.main()
-    except SystemExit as e:
-        code = e.code
-    finally:
-        sys.argv = old_argv
-        os.chdir(old_cwd)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+_inproc = run_cli  # the command in this process: no start-up cost
 
 
 def _errors(stderr: str) -> list[str]:

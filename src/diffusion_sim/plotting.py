@@ -67,7 +67,15 @@ def plot_adoption(reps: Replications, path, title: str = "") -> Path:
     bx.legend(loc="upper left", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
+    return save_png(fig, path, dpi=120)
+
+
+def save_png(fig, path, dpi: int = 110) -> Path:
+    """Write ``fig`` as a PNG through a temporary file (never half-written), close it and
+    return the path; the one way every figure of the project is saved."""
+    import matplotlib.pyplot as plt
+
     path = Path(path)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, format="png"))
     plt.close(fig)
     return path

@@ -299,10 +299,9 @@ def plot_sweep(table: SweepTable, folder: Path, *, metric: str | None = None,
     ax.grid(alpha=0.3)
     if lines:
         ax.legend(fontsize=8, ncol=2 if len(ax.lines) > 6 else 1)
-    path = folder / f"sweep_{metric}.png"
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    from .plotting import save_png
+
+    return save_png(fig, folder / f"sweep_{metric}.png")
 
 
 def _report(table: SweepTable, sweep_dir: Path) -> str:

@@ -573,7 +573,6 @@ def plot_calibration(cal: Calibration, path) -> Path:
     ax.set(xlabel="value / Bass mean-field start (log)", title="posterior: median, 95% interval")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    path = Path(path)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    from ..plotting import save_png
+
+    return save_png(fig, path)

@@ -574,7 +574,6 @@ def plot_optimization(res: Optimization, path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    from ..plotting import save_png
+
+    return save_png(fig, path)

@@ -382,7 +382,6 @@ def plot_tornado(res: Uncertainty, path) -> Path:
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
-    path = Path(path)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    from ..plotting import save_png
+
+    return save_png(fig, path)
