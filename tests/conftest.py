@@ -3,6 +3,8 @@ in CI too (``-m "not statistical"`` skips them locally)."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -27,3 +29,11 @@ def path_graph():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def boundscheck_env(tmp_path_factory):
+    """Environment for a subprocess whose kernels are compiled with numba's bounds checks,
+    cached in a folder of its own (shared by the tests of one session)."""
+    cache = tmp_path_factory.mktemp("numba-boundscheck")
+    return {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(cache)}

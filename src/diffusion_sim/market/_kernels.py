@@ -16,6 +16,7 @@ from numba import njit, prange
 from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
+from .channels import ADVOCACY_CAUSES, N_ADVOCACY, N_CHANNELS  # noqa: F401 (re-exported)
 
 UNAWARE = np.uint8(State.UNAWARE)
 AWARE = np.uint8(State.AWARE)
@@ -30,12 +31,6 @@ C_COUPON = np.int8(Cause.COUPON)
 C_REFERRAL = np.int8(Cause.REFERRAL)
 C_GROUPBUY = np.int8(Cause.GROUPBUY)
 C_BRIDGE = np.int8(Cause.BRIDGE)
-
-#: Advocacy kinds (rows of the log-survival table) and their causes.
-ADVOCACY_CAUSES = np.array(
-    [Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC, Cause.REFERRAL], dtype=np.int8
-)
-N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
 
 # -- indices into P -----------------------------------------------------------------------
 (
@@ -300,8 +295,9 @@ def _prepare_range(
     quota = P[P_QUOTA]
     mkt = P[P_MKT_SHARE]
     lam = P[P_MEMORY]
-    hz = np.zeros(8)
-    cz = np.zeros(8, dtype=np.int8)
+    # one row per registered channel: each channel adds at most one entry per consumer
+    hz = np.zeros(N_CHANNELS)
+    cz = np.zeros(N_CHANNELS, dtype=np.int8)
     nm = 0
     for i in range(lo, hi):
         adopted = state[i] == ADOPTED
