@@ -17,6 +17,7 @@ from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
 from .channels import ADVOCACY_CAUSES, N_ADVOCACY, N_CHANNELS  # noqa: F401 (re-exported)
+from .registry import TALLY_INDEX
 
 UNAWARE = np.uint8(State.UNAWARE)
 AWARE = np.uint8(State.AWARE)
@@ -72,25 +73,23 @@ C_BRIDGE = np.int8(Cause.BRIDGE)
     N_P,
 ) = range(36)
 
-# -- indices into the per-step tallies -----------------------------------------------------
-(
-    K_IMPRESSIONS,
-    K_CLICKS,
-    K_DELIVERED,
-    K_COUPONS_ISSUED,
-    K_MUTED,
-    K_NEW_AWARE,
-    K_PURCHASES,
-    K_REPEAT,
-    K_FAILURES,
-    K_NEW_FOLLOWERS,
-    K_EXITS,
-    K_COUPONS_REDEEMED,
-    K_REFERRALS,
-    K_GROUPBUYS,
-    K_VIP_REPEAT,
-    N_TALLY,
-) = range(16)
+# -- indices into the per-step tallies (from the registry) ------------------------------------
+K_IMPRESSIONS = TALLY_INDEX["impressions"]
+K_CLICKS = TALLY_INDEX["clicks"]
+K_DELIVERED = TALLY_INDEX["messages_delivered"]
+K_COUPONS_ISSUED = TALLY_INDEX["coupons_issued"]
+K_MUTED = TALLY_INDEX["muted"]
+K_NEW_AWARE = TALLY_INDEX["new_aware_by_ads"]
+K_PURCHASES = TALLY_INDEX["purchases"]
+K_REPEAT = TALLY_INDEX["repeat_purchases"]
+K_FAILURES = TALLY_INDEX["service_failures"]
+K_NEW_FOLLOWERS = TALLY_INDEX["new_followers"]
+K_EXITS = TALLY_INDEX["exits"]
+K_COUPONS_REDEEMED = TALLY_INDEX["coupons_redeemed"]
+K_REFERRALS = TALLY_INDEX["referrals"]
+K_GROUPBUYS = TALLY_INDEX["groupbuys"]
+K_VIP_REPEAT = TALLY_INDEX["vip_repeat_purchases"]
+N_TALLY = len(TALLY_INDEX)
 
 
 @njit(cache=True, inline="always")

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from ..errors import ConfigError
+from .registry import STRATEGIES as _STRATEGIES
+from .registry import default_splits
 
 __all__ = [
     "STRATEGIES",
@@ -393,33 +395,12 @@ class MarketParams:
                 raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))
 
 
-#: Strategies a play can fund, in the order of the spend columns.
-STRATEGIES: tuple[str, ...] = (
-    "vip",
-    "ads",
-    "bridging",
-    "kol",
-    "koc",
-    "coupons",
-    "referral",
-    "groupbuy",
-)
+#: Strategies a play can fund, in the order of the spend columns (from the registry).
+STRATEGIES = _STRATEGIES
 
 
 def _default_splits() -> dict:
-    third = 1.0 / 3.0
-    return {
-        "none": {},
-        "vip": {"vip": 1.0},
-        "ads": {"ads": 1.0},
-        "bridging": {"bridging": 1.0},
-        "kol": {"kol": 1.0},
-        "koc": {"koc": 1.0},
-        "coupons": {"coupons": 1.0},
-        "referral": {"referral": 1.0},
-        "groupbuy": {"groupbuy": 1.0},
-        "mix": {"vip": third, "ads": third, "bridging": third},
-    }
+    return default_splits()
 
 
 def _default_plays() -> list:
