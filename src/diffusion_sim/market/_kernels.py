@@ -177,24 +177,6 @@ def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members
     return nm, ne
 
 
-@njit(cache=True)
-def _count_ready(recent, state, need):
-    """Non-customers with at least ``need`` friends who bought recently (group-buy ready)."""
-    c = 0
-    for i in range(state.shape[0]):
-        c += recent[i] >= need and state[i] != ADOPTED
-    return c
-
-
-@njit(cache=True)
-def _recent_update(indptr, indices, buyers, delta, recent):
-    """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
-    for a in range(buyers.shape[0]):
-        j = buyers[a]
-        for e in range(indptr[j], indptr[j + 1]):
-            recent[indices[e]] += delta
-
-
 def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_community,
                    out_ids, out_u, block_n):  # fmt: skip
     """Consumers an ad may reach today and their priority (smaller first), in consumer order;
@@ -232,25 +214,6 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_c
 
 
 _ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
-
-
-@njit(cache=True)
-def _issue_coupons(t, P, rel, coupon_until, msgs_month, touch, coupon_rx, limit, tally):
-    """Coupon day: up to ``limit`` coupons, in consumer order, to followers without a valid
-    one and with quota left (a coupon is an enterprise mass message)."""
-    left = limit
-    quota = P[P_QUOTA]
-    valid = np.int32(P[P_COUPON_VALID])
-    for i in range(rel.shape[0]):
-        if left == 0:
-            break
-        if rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
-            left -= 1
-            msgs_month[i] += 1
-            coupon_until[i] = t + valid - 1
-            touch[i] = C_COUPON
-            coupon_rx[i] = 1
-            tally[K_COUPONS_ISSUED] += 1
 
 
 @njit(cache=True)  # not inlined: more than 30 arguments make Python call it with *args
@@ -446,7 +409,7 @@ def _prepare(
     """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
 
     Reads the state after ``t - 1`` and today's plan (``ad_today``, ``bcast_today``, coupons
-    issued by :func:`_issue_coupons`); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
+    issued by the coupons play); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
     each consumer's own records (awareness, touches, quotas, fatigue). Blocks of ``block``
     consumers are independent, so the serial and parallel variants give the same result;
     :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).

@@ -37,6 +37,8 @@ from ..seeding import Seeding
 from ..states import Cause, Relationship, State
 from . import _kernels as kern
 from .params import STRATEGIES, MarketParams
+from .plays.coupons import CouponsPlay
+from .plays.groupbuy import GroupBuyPlay
 from .results import MarketRun
 
 __all__ = ["MarketConsumer", "MarketModel"]
@@ -166,8 +168,6 @@ class MarketModel(DiffusionModel):
         self._flag = np.zeros(n, np.bool_)
         self._touched = np.empty(n, np.int64)
         self._buyers = np.empty(n, np.int64)
-        self._recent = np.zeros(n, np.int32)
-        self._recent_log: list[np.ndarray] = []
         self._ad_ids = np.empty(n, np.int64)
         self._degree = graph.degree().astype(np.int64)
         self._members_buf = np.empty(n, np.int64)
@@ -193,6 +193,8 @@ class MarketModel(DiffusionModel):
         self._service = [0.0]
         self._levels = [self._level_counts()]
         self._channel_new = [np.bincount(self.channel[self.seeds], minlength=len(Cause))]
+        self.strategy_index = _S
+        self.plays = {"coupons": CouponsPlay(self), "groupbuy": GroupBuyPlay(self)}
         self._recruit()
 
     # -- t = 0: advocates --------------------------------------------------------------------
@@ -236,6 +238,11 @@ class MarketModel(DiffusionModel):
         reach = sc["communities_reached"][free]
         con = np.nan_to_num(sc["constraint"][free], nan=np.inf)
         return free[np.lexsort((free, con, -reach))]
+
+    @property
+    def _recent_log(self) -> list[np.ndarray]:
+        """Buyers of each day in the group-buy window (the group-buy play's record)."""
+        return self.plays["groupbuy"].recent_log
 
     # -- helpers -----------------------------------------------------------------------------
     def _level_counts(self) -> np.ndarray:
@@ -396,15 +403,6 @@ class MarketModel(DiffusionModel):
         u = uniforms(self.market_key, 4 * t + 2, np.zeros(1, np.int64), 1)[0]
         return bool(u < g.execution_rate)
 
-    def _coupons_today(self, t: int) -> int:
-        p = self.params.coupons
-        s = _S["coupons"]
-        if self.remaining[s] <= 0 or (t - 1) % p.every_days != 0:
-            return 0
-        outstanding = np.count_nonzero(self.coupon_until >= t)
-        # every coupon out may be redeemed: keep their value reserved
-        return max(0, int((self.remaining[s] - outstanding * p.value) // p.value))
-
     def _advocacy(self, t: int) -> int:
         """Fill the log-survival table from today's posting advocates; returns targets."""
         parts, kinds, weights = [], [], []
@@ -462,20 +460,6 @@ class MarketModel(DiffusionModel):
         )
         return nt
 
-    def _groupbuy_on(self, t: int) -> bool:
-        p = self.params.groupbuy
-        s = _S["groupbuy"]
-        g = self.graph
-        if self._recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
-            kern._recent_update(g.indptr, g.indices, self._recent_log[-1], 1, self._recent)
-            if len(self._recent_log) > p.window_days:
-                old = self._recent_log.pop(0)
-                kern._recent_update(g.indptr, g.indices, old, -1, self._recent)
-        if self.remaining[s] <= 0:
-            return False
-        at_risk = kern._count_ready(self._recent, self.engine.state, p.team_size - 1)
-        return at_risk * p.discount <= self.remaining[s]
-
     def _joint_posts(self, t: int) -> np.ndarray:
         """Posts of bridge advocates in each customer group today (joint campaigns)."""
         every = self.params.bridging.joint_every_days
@@ -512,12 +496,10 @@ class MarketModel(DiffusionModel):
         ad_ids = self._plan_ads(t)
         self._ad_today[ad_ids] = True
         bcast = self._broadcast_today(t)
-        n_coupons = self._coupons_today(t)
-        if n_coupons:
-            kern._issue_coupons(t, self._P, self.rel, self.coupon_until, self.msgs_month,
-                                self.touch, self._coupon_rx, n_coupons, tally)  # fmt: skip
+        self.plays["coupons"].plan(t)
         nt = self._advocacy(t)
-        gb = self._groupbuy_on(t) if self.budget[_S["groupbuy"]] > 0 else False
+        groupbuy = self.plays["groupbuy"]
+        groupbuy.plan(t)
         eng = self.engine
         n = self.graph.n
         fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
@@ -544,8 +526,8 @@ class MarketModel(DiffusionModel):
             self.touch,
             self._L,
             self._flag,
-            self._recent,
-            gb,
+            groupbuy.recent,
+            groupbuy.on,
             self._follow_new,
             self._bcast_rx,
             self._h,
@@ -605,11 +587,10 @@ class MarketModel(DiffusionModel):
             tally,
             levels,
         )
-        if self.budget[_S["groupbuy"]] > 0:
-            self._recent_log.append(self._buyers[:nb].copy())
-        self._pay("coupons", tally[kern.K_COUPONS_REDEEMED] * p.coupons.value)
+        self.buyers_today = self._buyers[:nb]
+        self.plays["coupons"].settle(t, tally)
         self._pay("referral", tally[kern.K_REFERRALS] * p.referral.reward)
-        self._pay("groupbuy", tally[kern.K_GROUPBUYS] * p.groupbuy.discount)
+        groupbuy.settle(t, tally)
         self._new.append(new)
         self._counts.append(eng.counts.copy())
         self._spend.append(self._spend_today)

@@ -14,10 +14,13 @@ rest are ESTIMATES (tunable defaults, not facts) and say so in ``docs/model.md``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError
+from ._validate import check_fields as _check
+from .plays.coupons import Coupons
+from .plays.groupbuy import GroupBuy
 from .registry import STRATEGIES as _STRATEGIES
 from .registry import default_splits
 
@@ -36,41 +39,6 @@ __all__ = [
     "Trust",
     "Vip",
 ]
-
-
-def _check(obj, prefix: str) -> None:
-    """Validate every field of ``obj`` against the ``meta`` rule of its class."""
-    rules = getattr(type(obj), "_rules", {})
-    for f in fields(obj):
-        rule = rules.get(f.name)
-        if rule is None:
-            continue
-        key = f"{prefix}.{f.name}"
-        v = getattr(obj, f.name)
-        kind = rule[0]
-        if kind == "prob":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
-                raise ConfigError(key, v, "a probability in [0, 1]")
-        elif kind == "nonneg":
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v) and v >= 0)
-            ):
-                raise ConfigError(key, v, "a finite number >= 0")
-        elif kind == "pos":
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v) and v > 0)
-            ):
-                raise ConfigError(key, v, "a finite number > 0")
-        elif kind == "int":
-            low = rule[1]
-            if isinstance(v, bool) or not isinstance(v, int) or v < low:
-                raise ConfigError(key, v, f"an integer >= {low}")
-        elif kind == "choice" and v not in rule[1]:
-            raise ConfigError(key, v, f"one of {list(rule[1])}")
 
 
 @dataclass
@@ -303,26 +271,6 @@ class Advocates:
 
 
 @dataclass
-class Coupons:
-    """Coupons sent to followers with a mass message; used on any purchase while valid (a
-    first purchase or a repeat), paid per redemption."""
-
-    value: float = 10.0
-    every_days: int = 30
-    valid_days: int = 14
-    redeem: float = 0.01
-    _rules: ClassVar[dict] = {
-        "value": ("pos",),
-        "every_days": ("int", 1),
-        "valid_days": ("int", 1),
-        "redeem": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.coupons")
-
-
-@dataclass
 class Referral:
     """Share-for-reward: customers share after a purchase; paid per successful referral."""
 
@@ -339,25 +287,6 @@ class Referral:
 
     def __post_init__(self):
         _check(self, "market.referral")
-
-
-@dataclass
-class GroupBuy:
-    """Group-buy (拼团): a consumer joins once ``team_size - 1`` friends bought recently."""
-
-    team_size: int = 3
-    window_days: int = 3
-    join: float = 0.05
-    discount: float = 15.0
-    _rules: ClassVar[dict] = {
-        "team_size": ("int", 2),
-        "window_days": ("int", 1),
-        "join": ("prob",),
-        "discount": ("pos",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.groupbuy")
 
 
 def _bridging() -> Advocates:

@@ -1,0 +1,1 @@
+"""The brand's plays, one module each (see :mod:`._base` for the protocol they follow)."""
