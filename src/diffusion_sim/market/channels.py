@@ -19,7 +19,7 @@ import numpy as np
 
 from ..states import Cause
 
-__all__ = ["ADVOCACY", "CHANNELS", "N_CHANNELS", "Channel"]
+__all__ = ["ADVOCACY", "ADVOCACY_ROW", "CHANNELS", "N_CHANNELS", "Channel"]
 
 
 class Channel(NamedTuple):
@@ -57,3 +57,5 @@ N_CHANNELS: int = len(CHANNELS)
 #: Cause code of each advocacy kind (row of the log-survival table).
 ADVOCACY_CAUSES = np.array([c.cause for c in ADVOCACY], dtype=np.int8)
 N_ADVOCACY: int = len(ADVOCACY)
+#: Row of the advocates' table of each posting strategy.
+ADVOCACY_ROW: dict[str, int] = {c.play: k for k, c in enumerate(ADVOCACY)}

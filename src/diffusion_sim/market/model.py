@@ -28,23 +28,23 @@ import numpy as np
 
 from ..contagion import MAX_PARTS, TiesRule
 from ..errors import ConfigError
-from ..graph.bridges import bridge_scores
 from ..graph.social_graph import SocialGraph
 from ..kernels._apply import BLOCK
 from ..model import Consumer, DiffusionModel
 from ..rng import key_from_seed_sequence, uniforms
 from ..seeding import Seeding
-from ..states import Cause, Relationship, State
+from ..states import Cause, Relationship
 from . import _kernels as kern
+from .channels import ADVOCACY
 from .params import STRATEGIES, MarketParams
+from .plays.advocates import AdvocatesPlay
 from .plays.coupons import CouponsPlay
 from .plays.groupbuy import GroupBuyPlay
+from .plays.referral import ReferralPlay
 from .results import MarketRun
 
 __all__ = ["MarketConsumer", "MarketModel"]
 
-_ADV_ROW = {"bridging": 1, "kol": 2, "koc": 3}
-_ADV_CAUSE = {"bridging": Cause.BRIDGE, "kol": Cause.KOL, "koc": Cause.KOC}
 _S = {s: k for k, s in enumerate(STRATEGIES)}
 _AD_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
 
@@ -149,8 +149,6 @@ class MarketModel(DiffusionModel):
         self.coupon_until = np.full(n, -1, np.int32)
         self.touch = np.zeros(n, np.int8)
         self.channel = np.zeros(n, np.int8)
-        self.adv_row = np.zeros(n, np.int8)
-        self.adv_until = np.zeros(n, np.int32)
         self.birthday = (np.arange(n, dtype=np.int64) * 7919 + int(self.market_key % 365)) % 365
         # -- scratch --
         self._ad_today = np.zeros(n, np.bool_)
@@ -181,7 +179,6 @@ class MarketModel(DiffusionModel):
         self.vip_count = np.zeros(n // max(params.vip.capacity, 1) + 2, np.int64)
         self._n_vip_groups = 0
         self._shares = np.zeros(gslots, np.int64)
-        self._joint = np.zeros(gslots, np.int64)
         self._next_shares = np.zeros(gslots, np.int64)
         self._in_community = np.zeros(0, np.bool_)
         if params.ads.targeting == "community":
@@ -194,50 +191,18 @@ class MarketModel(DiffusionModel):
         self._levels = [self._level_counts()]
         self._channel_new = [np.bincount(self.channel[self.seeds], minlength=len(Cause))]
         self.strategy_index = _S
-        self.plays = {"coupons": CouponsPlay(self), "groupbuy": GroupBuyPlay(self)}
-        self._recruit()
-
-    # -- t = 0: advocates --------------------------------------------------------------------
-    def _recruit(self) -> None:
-        """Recruit advocates (free sample plus fee) with the bridging / KOL / KOC budgets."""
-        unit = self.params.product.unit_cost
-        eng = self.engine
-        for name in ("bridging", "kol", "koc"):
-            s = _S[name]
-            adv = getattr(self.params, name)
-            price = adv.fee + unit
-            k = int(self.remaining[s] // price) if price > 0 else 0
-            free = np.flatnonzero(eng.state != State.ADOPTED)
-            k = min(k, free.size)
-            if k == 0:
-                continue
-            ids = self._rank_targets(adv.target, free)[:k]
-            new = eng.seed(ids, _ADV_CAUSE[name])
-            self._new[0] = self._new[0] + new
-            self.adv_row[ids] = _ADV_ROW[name]
-            self.adv_until[ids] = adv.campaign_days
-            self.channel[ids] = _ADV_CAUSE[name]
-            self.purchases[ids] = 0  # a free sample is not a purchase
-            cost = k * price
-            self.remaining[s] -= cost
-            self._spend[0][s] += cost
-            self._channel_new[0][_ADV_CAUSE[name]] += k
-        self._campaign_end = int(self.adv_until.max(initial=0))  # last day any advocate posts
+        self.plays = {
+            "advocates": AdvocatesPlay(self),
+            "coupons": CouponsPlay(self),
+            "referral": ReferralPlay(self),
+            "groupbuy": GroupBuyPlay(self),
+        }
+        adv = self.plays["advocates"]
+        self.adv_row, self.adv_until = adv.row, adv.until  # advocates' row and last day
+        for play in self.plays.values():
+            play.start()
         self._levels[0] = self._level_counts()
-        self._counts[0] = eng.counts.copy()
-
-    def _rank_targets(self, target: str, free: np.ndarray) -> np.ndarray:
-        g = self.graph
-        if target == "hubs":
-            deg = g.degree()[free]
-            return free[np.lexsort((free, -deg))]
-        if target == "random":
-            u = uniforms(self.market_key, 3, free, 3)  # substep 3 of t = 0: recruitment
-            return free[np.argsort(u, kind="stable")]
-        sc = bridge_scores(g)
-        reach = sc["communities_reached"][free]
-        con = np.nan_to_num(sc["constraint"][free], nan=np.inf)
-        return free[np.lexsort((free, con, -reach))]
+        self._counts[0] = self.engine.counts.copy()
 
     @property
     def _recent_log(self) -> list[np.ndarray]:
@@ -412,26 +377,11 @@ class MarketModel(DiffusionModel):
             vip = self._vip_members
             parts.append(vip)
             kinds.append(np.zeros(vip.size, np.int64))
-        if self._campaign_end >= t:
-            adv = np.flatnonzero((self.adv_row > 0) & (self.adv_until >= t))
-            parts.append(adv)
-            kinds.append(self.adv_row[adv].astype(np.int64))
-        ref_budget = self.remaining[_S["referral"]]
-        if ref_budget > 0:
-            lo = max(1, t - self.params.referral.share_days)
-            ref = np.flatnonzero(self.last_buy >= lo)
-            # Rewards are paid per success, so only as many sharers post as the budget covers
-            # even if every friend of theirs who has not bought yet were to buy through them
-            # (an upper bound: deg - customer friends, from the engine's counts), most recent
-            # buyers first.
-            ref = ref[np.argsort(-self.last_buy[ref], kind="stable")]
-            a = self.engine.adopters[ref]
-            open_ = self._degree[ref] - (a & np.int64(0xFFFFFFFF)) - (a >> np.int64(32))
-            k = int(np.searchsorted(np.cumsum(open_), ref_budget / self.params.referral.reward,
-                                    side="right"))  # fmt: skip
-            ref = ref[:k]
-            parts.append(ref)
-            kinds.append(np.full(ref.size, 4, np.int64))
+        for name in ("advocates", "referral"):
+            posts = self.plays[name].posters(t)
+            if posts is not None:
+                parts.append(posts[0])
+                kinds.append(posts[1])
         if not parts:
             return 0
         src = np.concatenate(parts)
@@ -460,22 +410,10 @@ class MarketModel(DiffusionModel):
         )
         return nt
 
-    def _joint_posts(self, t: int) -> np.ndarray:
-        """Posts of bridge advocates in each customer group today (joint campaigns)."""
-        every = self.params.bridging.joint_every_days
-        self._joint[:] = 0
-        ng = int(self._n_groups[0])
-        if every == 0 or ng == 0 or (t - 1) % every != 0 or self._campaign_end < t:
-            return self._joint
-        adv = np.flatnonzero((self.adv_row == _ADV_ROW["bridging"]) & (self.adv_until >= t))
-        # rotate so that over the campaign each advocate meets different groups
-        np.add.at(self._joint, (np.arange(adv.size) + t) % ng, 1)
-        return self._joint
-
     def _advocacy_hazards(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
         p = self.params
-        kinds = (p.vip, p.bridging, p.kol, p.koc, p.referral)
+        kinds = [getattr(p, ch.play) for ch in ADVOCACY]
         return (
             np.array([k.advocacy_strong for k in kinds]),
             np.array([k.advocacy_weak for k in kinds]),
@@ -514,7 +452,7 @@ class MarketModel(DiffusionModel):
             self.rel,
             self.group,
             self._shares,
-            self._joint_posts(t),
+            self.plays["advocates"].joint_posts(t),
             self.msgs_month,
             self.mshare,
             self.last_ad,
@@ -589,7 +527,7 @@ class MarketModel(DiffusionModel):
         )
         self.buyers_today = self._buyers[:nb]
         self.plays["coupons"].settle(t, tally)
-        self._pay("referral", tally[kern.K_REFERRALS] * p.referral.reward)
+        self.plays["referral"].settle(t, tally)
         groupbuy.settle(t, tally)
         self._new.append(new)
         self._counts.append(eng.counts.copy())

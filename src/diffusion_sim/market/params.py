@@ -19,8 +19,10 @@ from typing import ClassVar
 
 from ..errors import ConfigError
 from ._validate import check_fields as _check
+from .plays.advocates import Advocates
 from .plays.coupons import Coupons
 from .plays.groupbuy import GroupBuy
+from .plays.referral import Referral
 from .registry import STRATEGIES as _STRATEGIES
 from .registry import default_splits
 
@@ -237,56 +239,6 @@ class Vip:
 
     def __post_init__(self):
         _check(self, "market.vip")
-
-
-@dataclass
-class Advocates:
-    """Recruited advocates: bridges (structural holes), hubs (KOL) or random consumers (KOC).
-
-    Each gets a free sample (a unit at cost) and a fee, and posts about the product for
-    ``campaign_days`` days with the given per-tie hazards. With ``joint_every_days > 0`` each
-    advocate also posts into one of the brand's customer groups that often (a joint campaign
-    across groups, rotating over the groups), seen by every member like a shared purchase.
-    """
-
-    name: str = "bridging"
-    target: str = "bridges"
-    fee: float = 500.0
-    campaign_days: int = 30
-    advocacy_strong: float = 0.004
-    advocacy_weak: float = 0.003
-    joint_every_days: int = 0
-    _rules: ClassVar[dict] = {
-        "name": ("choice", ("bridging", "kol", "koc")),
-        "target": ("choice", ("bridges", "hubs", "random")),
-        "fee": ("nonneg",),
-        "campaign_days": ("int", 1),
-        "joint_every_days": ("int", 0),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, f"market.{self.name}")
-
-
-@dataclass
-class Referral:
-    """Share-for-reward: customers share after a purchase; paid per successful referral."""
-
-    reward: float = 15.0
-    share_days: int = 14
-    advocacy_strong: float = 0.004
-    advocacy_weak: float = 0.002
-    _rules: ClassVar[dict] = {
-        "reward": ("pos",),
-        "share_days": ("int", 1),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.referral")
 
 
 def _bridging() -> Advocates:
