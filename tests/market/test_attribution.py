@@ -84,3 +84,37 @@ def test_a_brand_cause_is_its_own_channel_code_even_after_an_ad_click():
     assert buyers.sum() > 100
     assert np.array_equal(m.channel[buyers], m.engine.cause[buyers])
     assert set(np.unique(m.channel[buyers])) == {Cause.AD, Cause.COUPON}
+
+
+def test_a_view_through_purchase_is_coded_ad_without_a_click():
+    """No click (ctr 0), certain view-through: every buyer's cause is AD and so is its code,
+    though no click recorded a touch."""
+    n = 200
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e6,
+                     "ctr": 0.0, "view_conversion": 1.0, "targeting": "random"},
+                groups={"enabled": False})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": float(n)}, horizon=1, seed=0)
+    r = m.run()
+    assert r.customers[-1] == n and r.tally[1, kern.K_CLICKS] == 0
+    assert np.all(m.engine.cause == Cause.AD) and np.all(m.channel == Cause.AD)
+    assert r.new_by_channel[1, Cause.AD] == n
+
+
+def test_a_joint_post_in_a_group_is_caused_and_coded_by_the_bridge():
+    """A bridge advocate's joint post in customer group 0 (share conversion 1) converts its
+    one member: cause and code BRIDGE, not GROUP."""
+    p = _params(bridging={"joint_every_days": 1, "fee": 0.0, "advocacy_strong": 0.0,
+                          "advocacy_weak": 0.0},
+                groups={"share_conversion": 1.0, "broadcasts_per_month": 0})  # fmt: skip
+    m = MarketModel(_no_ties(3), TiesRule(), p, {"bridging": p.product.unit_cost}, horizon=1,
+                    seed=0)  # fmt: skip
+    (adv,) = np.flatnonzero(m.engine.cause == Cause.BRIDGE)
+    i = 2 if adv != 2 else 1
+    m.rel[i] = Relationship.WEAK
+    m.group[i] = 0
+    m.group_count[0] = 1
+    m._n_groups[0] = 1
+    r = m.run()
+    assert m.engine.adopted_at[i] == 1
+    assert m.engine.cause[i] == Cause.BRIDGE and m.channel[i] == Cause.BRIDGE
+    assert r.new_by_cause[1, Cause.GROUP] == 0 and r.customers[-1] == 2

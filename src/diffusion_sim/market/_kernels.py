@@ -154,68 +154,6 @@ def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, 
 _advocacy_serial, _advocacy_parallel = serial_and_parallel(_advocacy)
 
 
-@njit(cache=True)
-def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members, eligible):
-    """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
-    one less than ``inactive_days`` ago (so a member demoted for inactivity comes back only
-    after buying again); in consumer order. Returns (members, candidates)."""
-    nm = 0
-    ne = 0
-    for i in range(rel.shape[0]):
-        r = rel[i]
-        if r == STRONG:
-            members[nm] = i
-            nm += 1
-        elif (
-            r == WEAK
-            and purchases[i] >= min_purchases
-            and last_buy[i] >= 0
-            and t - last_buy[i] < inactive_days
-        ):
-            eligible[ne] = i
-            ne += 1
-    return nm, ne
-
-
-def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_community,
-                   out_ids, out_u, block_n):  # fmt: skip
-    """Consumers an ad may reach today and their priority (smaller first), in consumer order;
-    returns how many. Blocks of ``block`` consumers fill their own slots, then the lists are
-    closed up, so serial and parallel variants give the same list.
-
-    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
-    """
-    n = state.shape[0]
-    sk = _step_key(key, 4 * t + 2)
-    for b in prange(block_n.shape[0]):
-        lo = b * block
-        m = 0
-        for i in range(lo, min(n, lo + block)):
-            if t - last_ad[i] < cap_days:
-                continue
-            if mode == 1 and state[i] == ADOPTED:
-                continue
-            if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
-                continue
-            if mode == 3 and not in_community[i]:
-                continue
-            out_ids[lo + m] = i
-            out_u[lo + m] = _uniform(sk, i, 2)
-            m += 1
-        block_n[b] = m
-    m = 0
-    for b in range(block_n.shape[0]):
-        lo = b * block
-        for a in range(block_n[b]):
-            out_ids[m + a] = out_ids[lo + a]
-            out_u[m + a] = out_u[lo + a]
-        m += block_n[b]
-    return m
-
-
-_ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
-
-
 @njit(cache=True)  # not inlined: more than 30 arguments make Python call it with *args
 def _prepare_range(
     lo,

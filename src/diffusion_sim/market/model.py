@@ -37,16 +37,12 @@ from ..states import Cause, Relationship
 from . import _kernels as kern
 from .channels import ADVOCACY
 from .params import STRATEGIES, MarketParams
-from .plays.advocates import AdvocatesPlay
-from .plays.coupons import CouponsPlay
-from .plays.groupbuy import GroupBuyPlay
-from .plays.referral import ReferralPlay
+from .plays import PLAYS
 from .results import MarketRun
 
 __all__ = ["MarketConsumer", "MarketModel"]
 
 _S = {s: k for k, s in enumerate(STRATEGIES)}
-_AD_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
 
 
 class MarketConsumer(Consumer):
@@ -166,23 +162,13 @@ class MarketModel(DiffusionModel):
         self._flag = np.zeros(n, np.bool_)
         self._touched = np.empty(n, np.int64)
         self._buyers = np.empty(n, np.int64)
-        self._ad_ids = np.empty(n, np.int64)
         self._degree = graph.degree().astype(np.int64)
-        self._members_buf = np.empty(n, np.int64)
-        self._eligible_buf = np.empty(n, np.int64)
-        self._no_ids = np.zeros(0, np.int64)
-        self._vip_members = self._no_ids
-        self._ad_u = np.empty(n)
         gslots = n // max(params.groups.capacity, 1) + 2
         self.group_count = np.zeros(gslots, np.int64)
         self._n_groups = np.zeros(1, np.int64)
         self.vip_count = np.zeros(n // max(params.vip.capacity, 1) + 2, np.int64)
-        self._n_vip_groups = 0
         self._shares = np.zeros(gslots, np.int64)
         self._next_shares = np.zeros(gslots, np.int64)
-        self._in_community = np.zeros(0, np.bool_)
-        if params.ads.targeting == "community":
-            self._in_community = np.isin(graph.community, np.asarray(params.ads.communities))
         # -- per-step records (row 0: t = 0) --
         self._spend = [np.zeros(len(STRATEGIES))]
         self._tally = [np.zeros(kern.N_TALLY, np.int64)]
@@ -191,18 +177,18 @@ class MarketModel(DiffusionModel):
         self._levels = [self._level_counts()]
         self._channel_new = [np.bincount(self.channel[self.seeds], minlength=len(Cause))]
         self.strategy_index = _S
-        self.plays = {
-            "advocates": AdvocatesPlay(self),
-            "coupons": CouponsPlay(self),
-            "referral": ReferralPlay(self),
-            "groupbuy": GroupBuyPlay(self),
-        }
+        self.plays = {name: cls(self) for name, cls in PLAYS.items()}
         adv = self.plays["advocates"]
         self.adv_row, self.adv_until = adv.row, adv.until  # advocates' row and last day
         for play in self.plays.values():
             play.start()
         self._levels[0] = self._level_counts()
         self._counts[0] = self.engine.counts.copy()
+
+    @property
+    def _n_vip_groups(self) -> int:
+        """VIP groups opened so far (the VIP play's count)."""
+        return self.plays["vip"].n_groups
 
     @property
     def _recent_log(self) -> list[np.ndarray]:
@@ -229,134 +215,6 @@ class MarketModel(DiffusionModel):
         self._spend_today[s] += amount
 
     # -- the brand's plan for step t ---------------------------------------------------------
-    def _plan_vip(self, t: int) -> None:
-        p = self.params.vip
-        s = _S["vip"]
-        fee_day = p.cost_per_member_month / 30.0
-        days_left = self.horizon - t + 1
-        if self._n_vip_groups == 0 and self.remaining[s] <= 0:
-            self._vip_members = self._no_ids
-            return
-        n_mem, n_el = kern._vip_scan(
-            t,
-            self.rel,
-            self.purchases,
-            self.last_buy,
-            p.min_purchases,
-            p.inactive_days,
-            self._members_buf,
-            self._eligible_buf,
-        )
-        members = self._members_buf[:n_mem].copy()
-        committed = members.size * fee_day * days_left
-        free = self.remaining[s] - committed
-        # birthdays: a perk and a trust boost, if the budget allows
-        bd = members[self.birthday[members] == t % 365]
-        if bd.size and p.birthday_cost >= 0:
-            k = bd.size if p.birthday_cost == 0 else int(max(free, 0) // p.birthday_cost)
-            bd = bd[: min(bd.size, k)]
-            self.trust[bd] = np.minimum(1.0, self.trust[bd] + p.birthday_trust)
-            self._pay("vip", bd.size * p.birthday_cost)
-            free -= bd.size * p.birthday_cost
-        # monitoring: members inactive for inactive_days get a win-back action or are demoted
-        since = np.maximum(self.last_buy[members], self.active_since[members])
-        idle = members[t - since >= p.inactive_days]
-        if idle.size:
-            k = idle.size if p.winback_cost == 0 else int(max(free, 0) // p.winback_cost)
-            tried = idle[: min(idle.size, k)]
-            self._pay("vip", tried.size * p.winback_cost)
-            free -= tried.size * p.winback_cost
-            ok = uniforms(self.market_key, 4 * t + 2, tried, 0) < p.winback_success
-            self.active_since[tried[ok]] = t
-            self._demote(np.concatenate([tried[~ok], idle[tried.size :]]))
-            members = members[self.rel[members] == Relationship.STRONG]
-            committed = members.size * fee_day * days_left
-            free = self.remaining[s] - committed
-        # admissions, best customers first, while their fees to the horizon are covered
-        if self.remaining[s] > 0:
-            el = self._eligible_buf[:n_el]  # followers who bought >= min_purchases times
-            if el.size:
-                order = np.lexsort((el, -self.last_buy[el], -self.purchases[el]))
-                el = el[order]
-                per = fee_day * days_left
-                k = el.size if per == 0 else int(max(free, 0) // per)
-                if p.entry == "top":
-                    k = min(k, max(p.capacity - members.size, 0))
-                el = el[: min(k, el.size)]
-                self._admit(el, t)
-                members = np.sort(np.concatenate([members, el]))
-        self._pay("vip", members.size * fee_day)
-        self._vip_members = members
-
-    def _admit(self, ids: np.ndarray, t: int) -> None:
-        cap = self.params.vip.capacity
-        for i in ids:
-            v = self._n_vip_groups - 1
-            if v < 0 or self.vip_count[v] >= cap:
-                self._n_vip_groups += 1
-                v += 1
-                if v >= self.vip_count.shape[0]:
-                    self.vip_count = np.concatenate([self.vip_count, np.zeros_like(self.vip_count)])
-            self.vip_group[i] = v
-            self.vip_count[v] += 1
-        self.rel[ids] = Relationship.STRONG
-        self.active_since[ids] = t
-
-    def _demote(self, ids: np.ndarray) -> None:
-        if ids.size == 0:
-            return
-        v = self.vip_group[ids]
-        np.subtract.at(self.vip_count, v[v >= 0], 1)
-        self.vip_group[ids] = -1
-        self.rel[ids] = Relationship.WEAK
-
-    def _plan_ads(self, t: int) -> np.ndarray:
-        p = self.params.ads
-        s = _S["ads"]
-        if self.remaining[s] <= 0:
-            return self._ad_ids[:0]
-        days_left = self.horizon - t + 1
-        if self.remaining[s] < p.min_daily_budget:
-            return self._ad_ids[:0]  # below the platform's minimum daily budget
-        target = min(p.daily_budget_max, max(p.min_daily_budget, self.remaining[s] / days_left))
-        target = min(target, self.remaining[s])
-        k = int(target / p.cpm * 1000.0 + 1e-9)
-        if k == 0:
-            return self._ad_ids[:0]
-        n = self.graph.n
-        fn = (
-            kern._ad_candidates_parallel
-            if self.engine._use_parallel(n)
-            else (kern._ad_candidates_serial)
-        )
-        m = fn(
-            t,
-            self.market_key,
-            BLOCK,
-            self.engine.state,
-            self.engine.adopters,
-            self.last_ad,
-            p.frequency_cap_days,
-            _AD_MODES[p.targeting],
-            self._in_community,
-            self._ad_ids,
-            self._ad_u,
-            self._n_muted,  # scratch: one count per block
-        )
-        if m > k:
-            # the k smallest priorities; they all lie below a threshold a little above k/m
-            # (priorities are uniform), so only that subset needs partitioning
-            u, cand = self._ad_u[:m], self._ad_ids[:m]
-            sub = np.flatnonzero(u < min(1.0, 1.2 * k / m + 1e-3))
-            if sub.size < k:
-                sub = np.arange(m)
-            pick = sub[np.argpartition(u[sub], k - 1)[:k]]
-            ids = np.sort(cand[pick])
-        else:
-            ids = self._ad_ids[:m].copy()
-        self._pay("ads", ids.size * p.cpm / 1000.0)
-        return ids
-
     def _broadcast_today(self, t: int) -> bool:
         g = self.params.groups
         if not g.enabled or g.broadcasts_per_month == 0:
@@ -372,13 +230,8 @@ class MarketModel(DiffusionModel):
         """Fill the log-survival table from today's posting advocates; returns targets."""
         parts, kinds, weights = [], [], []
         trust0 = self.params.trust.initial
-        vip_on = self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0
-        if vip_on and self._vip_members.size:
-            vip = self._vip_members
-            parts.append(vip)
-            kinds.append(np.zeros(vip.size, np.int64))
-        for name in ("advocates", "referral"):
-            posts = self.plays[name].posters(t)
+        for play in self.plays.values():
+            posts = play.posters(t)
             if posts is not None:
                 parts.append(posts[0])
                 kinds.append(posts[1])
@@ -430,14 +283,11 @@ class MarketModel(DiffusionModel):
             self.msgs_month[:] = 0  # the platform's quota is per natural month
         self._shares, self._next_shares = self._next_shares, self._shares
         self._next_shares[:] = 0
-        self._plan_vip(t)
-        ad_ids = self._plan_ads(t)
-        self._ad_today[ad_ids] = True
+        for play in self.plays.values():
+            play.plan(t)
         bcast = self._broadcast_today(t)
-        self.plays["coupons"].plan(t)
         nt = self._advocacy(t)
         groupbuy = self.plays["groupbuy"]
-        groupbuy.plan(t)
         eng = self.engine
         n = self.graph.n
         fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
@@ -493,7 +343,7 @@ class MarketModel(DiffusionModel):
             self._n_muted,
             tally,
         )
-        self._ad_today[ad_ids] = False
+        self.plays["ads"].clear()
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
         levels = np.zeros(4, np.int64)
@@ -526,9 +376,8 @@ class MarketModel(DiffusionModel):
             levels,
         )
         self.buyers_today = self._buyers[:nb]
-        self.plays["coupons"].settle(t, tally)
-        self.plays["referral"].settle(t, tally)
-        groupbuy.settle(t, tally)
+        for play in self.plays.values():
+            play.settle(t, tally)
         self._new.append(new)
         self._counts.append(eng.counts.copy())
         self._spend.append(self._spend_today)

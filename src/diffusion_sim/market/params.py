@@ -19,10 +19,12 @@ from typing import ClassVar
 
 from ..errors import ConfigError
 from ._validate import check_fields as _check
+from .plays.ads import Ads
 from .plays.advocates import Advocates
 from .plays.coupons import Coupons
 from .plays.groupbuy import GroupBuy
 from .plays.referral import Referral
+from .plays.vip import Vip
 from .registry import STRATEGIES as _STRATEGIES
 from .registry import default_splits
 
@@ -150,95 +152,6 @@ class Fatigue:
 
     def __post_init__(self):
         _check(self, "market.fatigue")
-
-
-@dataclass
-class Ads:
-    """Moments ads: CPM-priced impressions with a frequency cap.
-
-    The budget is paced evenly over the remaining days, but a day's budget is at least the
-    platform's minimum (so a small budget runs on fewer days) and at most ``daily_budget_max``;
-    only impressions served are paid (CPM). An impression makes the consumer aware; a click
-    converts with ``click_conversion``; an aware consumer who saw an ad in the last
-    ``view_days`` days (today included) converts with ``view_conversion`` per day
-    (view-through).
-    """
-
-    cpm: float = 100.0
-    min_daily_budget: float = 1000.0
-    daily_budget_max: float = 5000.0
-    frequency_cap_days: int = 2
-    targeting: str = "non_customers"
-    communities: list[int] = field(default_factory=list)
-    ctr: float = 0.008
-    click_conversion: float = 0.05
-    view_conversion: float = 0.0002
-    view_days: int = 7
-    repeat_decay: float = 0.85
-    social_boost: float = 2.0
-    follow_on_click: float = 0.3
-    _rules: ClassVar[dict] = {
-        "cpm": ("pos",),
-        "min_daily_budget": ("nonneg",),
-        "daily_budget_max": ("nonneg",),
-        "frequency_cap_days": ("int", 1),
-        "targeting": ("choice", ("random", "non_customers", "friends", "community")),
-        "ctr": ("prob",),
-        "click_conversion": ("prob",),
-        "view_conversion": ("prob",),
-        "view_days": ("int", 0),
-        "repeat_decay": ("prob",),
-        "social_boost": ("nonneg",),
-        "follow_on_click": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.ads")
-        if self.min_daily_budget > self.daily_budget_max:
-            raise ConfigError(
-                "market.ads.min_daily_budget",
-                self.min_daily_budget,
-                f"<= market.ads.daily_budget_max={self.daily_budget_max}",
-            )
-        if self.targeting == "community" and not self.communities:
-            raise ConfigError(
-                "market.ads.communities", self.communities, "a non-empty list of community ids"
-            )
-
-
-@dataclass
-class Vip:
-    """VIP group (strong brand tie): entry rule, perks, monitoring and win-back."""
-
-    entry: str = "purchases"
-    min_purchases: int = 2
-    capacity: int = 500
-    cost_per_member_month: float = 15.0
-    repurchase_boost: float = 2.5
-    advocacy_strong: float = 0.01
-    advocacy_weak: float = 0.002
-    birthday_trust: float = 0.1
-    birthday_cost: float = 20.0
-    inactive_days: int = 60
-    winback_cost: float = 10.0
-    winback_success: float = 0.5
-    _rules: ClassVar[dict] = {
-        "entry": ("choice", ("purchases", "top")),
-        "min_purchases": ("int", 1),
-        "capacity": ("int", 1),
-        "cost_per_member_month": ("nonneg",),
-        "repurchase_boost": ("nonneg",),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-        "birthday_trust": ("prob",),
-        "birthday_cost": ("nonneg",),
-        "inactive_days": ("int", 1),
-        "winback_cost": ("nonneg",),
-        "winback_success": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.vip")
 
 
 def _bridging() -> Advocates:
