@@ -78,8 +78,9 @@ def test_advocacy_pass_equals_a_naive_sum_over_ties():
         L = np.zeros((g.n, kern.N_ADVOCACY))
         flag = np.zeros(g.n, np.bool_)
         touched = np.empty(g.n, np.int64)
-        nt = fn(g.indptr, g.indices, g.tie, state, sources, kinds, weight, b_s, b_w, L, flag,
-                touched, parts)  # fmt: skip
+        posts = kern.Posts(sources, kinds, weight, b_s, b_w)
+        table = kern.AdvocacyTable(L, flag, touched)
+        nt = fn((g.indptr, g.indices, g.tie), state, posts, table, parts)
         assert np.allclose(L, ref, rtol=1e-12, atol=0)
         assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
         first = L if first is None else first

@@ -9,6 +9,7 @@ numbers). Scalar parameters travel in one float64 array ``P`` indexed by the con
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -32,6 +33,105 @@ C_COUPON = np.int8(Cause.COUPON)
 C_REFERRAL = np.int8(Cause.REFERRAL)
 C_GROUPBUY = np.int8(Cause.GROUPBUY)
 C_BRIDGE = np.int8(Cause.BRIDGE)
+
+
+class EngineView(NamedTuple):
+    """The engine's arrays the brand reads and writes (state, counts)."""
+
+    state: np.ndarray
+    adopters: np.ndarray
+    adopted_at: np.ndarray
+    cause: np.ndarray
+    counts: np.ndarray
+
+
+class Brand(NamedTuple):
+    """The brand's records of each consumer (shape (n,) each)."""
+
+    trust: np.ndarray
+    rel: np.ndarray
+    churned: np.ndarray
+    group: np.ndarray
+    vip_group: np.ndarray
+    purchases: np.ndarray
+    last_buy: np.ndarray
+    msgs_month: np.ndarray
+    mshare: np.ndarray
+    last_ad: np.ndarray
+    ads_seen: np.ndarray
+    coupon_until: np.ndarray
+    touch: np.ndarray
+    channel: np.ndarray
+
+
+class GroupArrays(NamedTuple):
+    """Customer and VIP groups: member counts, today's shares and joint posts per group."""
+
+    group_count: np.ndarray
+    n_groups: np.ndarray
+    vip_count: np.ndarray
+    shares: np.ndarray
+    joint_posts: np.ndarray
+    next_shares: np.ndarray
+
+
+class AdvocacyTable(NamedTuple):
+    """Log-survival of each consumer against today's posts, by kind; its touched rows."""
+
+    L: np.ndarray
+    flag: np.ndarray
+    touched: np.ndarray
+
+
+class Plan(NamedTuple):
+    """Today's plan as the prepare pass reads it."""
+
+    ad_today: np.ndarray
+    bcast_today: bool
+    coupon_rx: np.ndarray
+    gb_on: bool
+    recent: np.ndarray
+    L: np.ndarray  # today's advocacy table (an AdvocacyTable's L and flag)
+    flag: np.ndarray
+
+
+class Flows(NamedTuple):
+    """Scratch passed from prepare to its finish and to settle."""
+
+    follow_new: np.ndarray
+    bcast_rx: np.ndarray
+    muted: np.ndarray
+    n_muted: np.ndarray
+    tally_blocks: np.ndarray
+
+
+class Extra(NamedTuple):
+    """The engine's extra inputs: hazard, its cause, the trust multiplier (shape (n,))."""
+
+    h: np.ndarray
+    c: np.ndarray
+    m: np.ndarray
+
+
+class Posts(NamedTuple):
+    """Today's posting consumers, their advocacy kind and weight (trust / initial), and the
+    per-tie hazards (strong, weak) of each kind."""
+
+    sources: np.ndarray
+    kinds: np.ndarray
+    weight: np.ndarray
+    b_s: np.ndarray
+    b_w: np.ndarray
+
+
+class SettleOut(NamedTuple):
+    """What settle writes: today's buyers, new customers by channel code, tally, levels."""
+
+    buyers: np.ndarray
+    channel_new: np.ndarray
+    tally: np.ndarray
+    levels: np.ndarray
+
 
 # -- indices into P -----------------------------------------------------------------------
 (
@@ -93,9 +193,11 @@ N_TALLY = len(TALLY_INDEX)
 
 
 @njit(cache=True, inline="always")
-def _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds, weight, b_s, b_w,
-                   L, flag, touched):  # fmt: skip
+def _advocacy_part(lo_j, hi_j, ties, state, posts, table):
     """Targets ``lo_j <= i < hi_j`` only; they are listed from ``touched[lo_j]``."""
+    indptr, indices, tie = ties
+    sources, kinds, weight, b_s, b_w = posts
+    L, flag, touched = table
     nt = 0
     for a in range(sources.shape[0]):
         j = sources[a]
@@ -124,24 +226,24 @@ def _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds, weig
     return nt
 
 
-def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched,
-              parts):  # fmt: skip
+def _advocacy(ties, state, posts, table, parts):
     """Log-survival of each non-adopter against the posts of today's advocates.
 
-    ``L[i, k] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
-    per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
-    ``touched`` once (``flag`` marks them); returns how many. The targets are split into
-    ``parts`` ranges of consumer ids, one task each; every part adds a target's terms in
-    source order, so ``L`` is the same for any number of parts (only the order of ``touched``
-    differs).
+    ``ties`` is the graph's CSR (indptr, indices, tie class), ``posts`` a :class:`Posts` and
+    ``table`` an :class:`AdvocacyTable`. ``L[i, k] += log(1 - b)`` for every tie from a source
+    of kind ``k`` to ``i``, with ``b`` the per-tie hazard of the tie's class times the source's
+    weight (trust). Targets are listed in ``touched`` once (``flag`` marks them); returns how
+    many. The targets are split into ``parts`` ranges of consumer ids, one task each; every
+    part adds a target's terms in source order, so ``L`` is the same for any number of parts
+    (only the order of ``touched`` differs).
     """
     n = state.shape[0]
+    touched = table.touched
     part_nt = np.zeros(parts, dtype=np.int64)
     for p in prange(parts):
         lo_j = p * n // parts
         hi_j = (p + 1) * n // parts
-        part_nt[p] = _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds,
-                                    weight, b_s, b_w, L, flag, touched)  # fmt: skip
+        part_nt[p] = _advocacy_part(lo_j, hi_j, ties, state, posts, table)
     nt = 0
     for p in range(parts):  # close the gaps between the parts' lists
         lo_j = p * n // parts
@@ -154,43 +256,29 @@ def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, 
 _advocacy_serial, _advocacy_parallel = serial_and_parallel(_advocacy)
 
 
-@njit(cache=True)  # not inlined: more than 30 arguments make Python call it with *args
-def _prepare_range(
-    lo,
-    hi,
-    t,
-    sk,
-    P,
-    state,
-    adopters,
-    trust,
-    rel,
-    group,
-    group_shares,
-    joint_posts,
-    msgs_month,
-    mshare,
-    last_ad,
-    ads_seen,
-    ad_today,
-    bcast_today,
-    coupon_rx,
-    coupon_until,
-    touch,
-    L,
-    flag,
-    recent,
-    gb_on,
-    follow_new,
-    bcast_rx,
-    h_x,
-    c_x,
-    m_x,
-    tally,
-    muted,
-):
-    """Consumers ``lo <= i < hi``: each writes only its own entries, its block's tally row and
-    its block's slots of ``muted`` (from ``muted[lo]``); returns how many muted."""
+@njit(cache=True)
+def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
+    """Block ``b`` (consumers ``lo <= i < hi``): each writes only its own entries, its block's
+    tally row and its block's slots of ``muted`` (from ``muted[lo]``); returns how many muted."""
+    state, adopters = eng.state, eng.adopters
+    trust, rel, group = brand.trust, brand.rel, brand.group
+    msgs_month, mshare, last_ad, ads_seen = (brand.msgs_month, brand.mshare, brand.last_ad,
+                                             brand.ads_seen)  # fmt: skip
+    coupon_until, touch = brand.coupon_until, brand.touch
+    group_shares, joint_posts = groups.shares, groups.joint_posts
+    ad_today, bcast_today, coupon_rx, gb_on, recent = (
+        plan.ad_today,
+        plan.bcast_today,
+        plan.coupon_rx,
+        plan.gb_on,
+        plan.recent,
+    )
+    L, flag = plan.L, plan.flag
+    follow_new, bcast_rx, muted = flows.follow_new, flows.bcast_rx, flows.muted
+    h_x, c_x, m_x = extra
+    tally = flows.tally_blocks[b]
+    lo = b * block
+    hi = min(state.shape[0], lo + block)
     trust0 = P[P_TRUST0]
     quota = P[P_QUOTA]
     mkt = P[P_MKT_SHARE]
@@ -310,40 +398,7 @@ def _prepare_range(
     return nm
 
 
-def _prepare(
-    t,
-    key,
-    block,
-    P,
-    state,
-    adopters,
-    trust,
-    rel,
-    group,
-    group_shares,
-    joint_posts,
-    msgs_month,
-    mshare,
-    last_ad,
-    ads_seen,
-    ad_today,
-    bcast_today,
-    coupon_rx,
-    coupon_until,
-    touch,
-    L,
-    flag,
-    recent,
-    gb_on,
-    follow_new,
-    bcast_rx,
-    h_x,
-    c_x,
-    m_x,
-    tally_blocks,
-    muted,
-    n_muted,
-):
+def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
 
     Reads the state after ``t - 1`` and today's plan (``ad_today``, ``bcast_today``, coupons
@@ -352,71 +407,24 @@ def _prepare(
     consumers are independent, so the serial and parallel variants give the same result;
     :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).
     """
-    n = state.shape[0]
     sk = _step_key(key, 4 * t)
-    for b in prange(tally_blocks.shape[0]):
-        lo = b * block
-        hi = min(n, lo + block)
-        n_muted[b] = _prepare_range(
-            lo,
-            hi,
-            t,
-            sk,
-            P,
-            state,
-            adopters,
-            trust,
-            rel,
-            group,
-            group_shares,
-            joint_posts,
-            msgs_month,
-            mshare,
-            last_ad,
-            ads_seen,
-            ad_today,
-            bcast_today,
-            coupon_rx,
-            coupon_until,
-            touch,
-            L,
-            flag,
-            recent,
-            gb_on,
-            follow_new,
-            bcast_rx,
-            h_x,
-            c_x,
-            m_x,
-            tally_blocks[b],
-            muted,
-        )
+    n_muted = flows.n_muted
+    for b in prange(n_muted.shape[0]):
+        n_muted[b] = _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra)
 
 
 _prepare_serial, _prepare_parallel = serial_and_parallel(_prepare)
 
 
 @njit(cache=True)
-def _finish_prepare(
-    block,
-    counts,
-    rel,
-    churned,
-    group,
-    group_count,
-    vip_group,
-    vip_count,
-    L,
-    flag,
-    touched,
-    n_touched,
-    tally_blocks,
-    muted,
-    n_muted,
-    tally,
-):
+def _finish_prepare(block, eng, brand, groups, adv, n_touched, flows, tally):
     """Serial part of prepare: tallies, state counts, muted consumers leave their groups,
     and the advocacy table is cleared (only its touched rows)."""
+    counts = eng.counts
+    rel, churned, group, vip_group = brand.rel, brand.churned, brand.group, brand.vip_group
+    group_count, vip_count = groups.group_count, groups.vip_count
+    L, flag, touched = adv
+    tally_blocks, muted, n_muted = flows.tally_blocks, flows.muted, flows.n_muted
     for b in range(tally_blocks.shape[0]):
         for k in range(tally_blocks.shape[1]):
             tally[k] += tally_blocks[b, k]
@@ -449,34 +457,7 @@ def _leave(i, rel, churned, group, group_count, vip_group, vip_count):
 
 
 @njit(cache=True)
-def _settle(
-    t,
-    key,
-    P,
-    state,
-    adopted_at,
-    cause,
-    trust,
-    rel,
-    churned,
-    group,
-    group_count,
-    n_groups,
-    vip_group,
-    vip_count,
-    next_shares,
-    purchases,
-    last_buy,
-    coupon_until,
-    touch,
-    channel,
-    follow_new,
-    bcast_rx,
-    buyers,
-    channel_new,
-    tally,
-    levels,
-):
+def _settle(t, key, P, eng, brand, groups, flows, out):
     """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
     following and group joining, exits. Returns (buyers listed, service failures handled).
 
@@ -484,6 +465,19 @@ def _settle(
     one opens (``n_groups[0]`` counts them; ``group_count`` has a slot for every group that
     ``n`` consumers could need).
     """
+    state, adopted_at, cause = eng.state, eng.adopted_at, eng.cause
+    trust, rel, churned, group, vip_group = (brand.trust, brand.rel, brand.churned, brand.group,
+                                             brand.vip_group)  # fmt: skip
+    purchases, last_buy, coupon_until = brand.purchases, brand.last_buy, brand.coupon_until
+    touch, channel = brand.touch, brand.channel
+    group_count, n_groups, vip_count, next_shares = (
+        groups.group_count,
+        groups.n_groups,
+        groups.vip_count,
+        groups.next_shares,
+    )
+    follow_new, bcast_rx = flows.follow_new, flows.bcast_rx
+    buyers, channel_new, tally, levels = out
     sk = _step_key(key, 4 * t + 1)
     trust0 = P[P_TRUST0]
     nb = 0

@@ -185,6 +185,12 @@ class MarketModel(DiffusionModel):
         self._levels[0] = self._level_counts()
         self._counts[0] = self.engine.counts.copy()
 
+    def _brand_arrays(self) -> kern.Brand:
+        return kern.Brand(self.trust, self.rel, self.churned, self.group, self.vip_group,
+                          self.purchases, self.last_buy, self.msgs_month, self.mshare,
+                          self.last_ad, self.ads_seen, self.coupon_until, self.touch,
+                          self.channel)  # fmt: skip
+
     @property
     def _n_vip_groups(self) -> int:
         """VIP groups opened so far (the VIP play's count)."""
@@ -247,20 +253,9 @@ class MarketModel(DiffusionModel):
         par = self.engine._use_parallel(work)
         fn = kern._advocacy_parallel if par else kern._advocacy_serial
         parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
-        nt = fn(
-            g.indptr,
-            g.indices,
-            g.tie,
-            self.engine.state,
-            src,
-            kind,
-            weights,
-            *self._advocacy_hazards(),
-            self._L,
-            self._flag,
-            self._touched,
-            parts,
-        )
+        posts = kern.Posts(src, kind, weights, *self._advocacy_hazards())
+        table = kern.AdvocacyTable(self._L, self._flag, self._touched)
+        nt = fn((g.indptr, g.indices, g.tie), self.engine.state, posts, table, parts)
         return nt
 
     def _advocacy_hazards(self) -> tuple[np.ndarray, np.ndarray]:
@@ -291,90 +286,30 @@ class MarketModel(DiffusionModel):
         eng = self.engine
         n = self.graph.n
         fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
-        fn(
-            t,
-            self.market_key,
-            BLOCK,
-            self._P,
-            eng.state,
-            eng.adopters,
-            self.trust,
-            self.rel,
-            self.group,
+        ev = kern.EngineView(eng.state, eng.adopters, eng.adopted_at, eng.cause, eng.counts)
+        brand = self._brand_arrays()
+        groups = kern.GroupArrays(
+            self.group_count,
+            self._n_groups,
+            self.vip_count,
             self._shares,
             self.plays["advocates"].joint_posts(t),
-            self.msgs_month,
-            self.mshare,
-            self.last_ad,
-            self.ads_seen,
-            self._ad_today,
-            bcast,
-            self._coupon_rx,
-            self.coupon_until,
-            self.touch,
-            self._L,
-            self._flag,
-            groupbuy.recent,
-            groupbuy.on,
-            self._follow_new,
-            self._bcast_rx,
-            self._h,
-            self._c,
-            self._m,
-            self._tally_blocks,
-            self._muted,
-            self._n_muted,
+            self._next_shares,
         )
-        kern._finish_prepare(
-            BLOCK,
-            eng.counts,
-            self.rel,
-            self.churned,
-            self.group,
-            self.group_count,
-            self.vip_group,
-            self.vip_count,
-            self._L,
-            self._flag,
-            self._touched,
-            nt,
-            self._tally_blocks,
-            self._muted,
-            self._n_muted,
-            tally,
-        )
+        adv = kern.AdvocacyTable(self._L, self._flag, self._touched)
+        plan = kern.Plan(self._ad_today, bool(bcast), self._coupon_rx, bool(groupbuy.on),
+                         groupbuy.recent, self._L, self._flag)  # fmt: skip
+        flows = kern.Flows(self._follow_new, self._bcast_rx, self._muted, self._n_muted,
+                           self._tally_blocks)  # fmt: skip
+        extra = kern.Extra(self._h, self._c, self._m)
+        fn(t, self.market_key, BLOCK, self._P, ev, brand, groups, plan, flows, extra)
+        kern._finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)
         self.plays["ads"].clear()
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
         levels = np.zeros(4, np.int64)
-        nb, n_rec = kern._settle(
-            t,
-            self.market_key,
-            self._P,
-            eng.state,
-            eng.adopted_at,
-            eng.cause,
-            self.trust,
-            self.rel,
-            self.churned,
-            self.group,
-            self.group_count,
-            self._n_groups,
-            self.vip_group,
-            self.vip_count,
-            self._next_shares,
-            self.purchases,
-            self.last_buy,
-            self.coupon_until,
-            self.touch,
-            self.channel,
-            self._follow_new,
-            self._bcast_rx,
-            self._buyers,
-            channel_new,
-            tally,
-            levels,
-        )
+        out = kern.SettleOut(self._buyers, channel_new, tally, levels)
+        nb, n_rec = kern._settle(t, self.market_key, self._P, ev, brand, groups, flows, out)
         self.buyers_today = self._buyers[:nb]
         for play in self.plays.values():
             play.settle(t, tally)
