@@ -11,6 +11,7 @@ from mkt import _graph, _params
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.graph import GENERATORS, SocialGraph
 from diffusion_sim.market import _kernels as kern
+from diffusion_sim.market.brand import advocacy
 from diffusion_sim.market.model import MarketModel
 from diffusion_sim.market.params import MarketParams
 from diffusion_sim.states import Cause, State
@@ -73,8 +74,8 @@ def test_advocacy_pass_equals_a_naive_sum_over_ties():
                 ref[i, k] += math.log(1 - b)
     hit = np.flatnonzero((ref < 0).any(axis=1))
     first = None
-    for fn, parts in ((kern._advocacy_serial, 1), (kern._advocacy_parallel, 2),
-                      (kern._advocacy_parallel, 7)):  # fmt: skip
+    for fn, parts in ((advocacy._advocacy_serial, 1), (advocacy._advocacy_parallel, 2),
+                      (advocacy._advocacy_parallel, 7)):  # fmt: skip
         L = np.zeros((g.n, kern.N_ADVOCACY))
         flag = np.zeros(g.n, np.bool_)
         touched = np.empty(g.n, np.int64)

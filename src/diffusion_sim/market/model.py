@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from ..contagion import MAX_PARTS, TiesRule
+from ..contagion import TiesRule
 from ..errors import ConfigError
 from ..graph.social_graph import SocialGraph
 from ..kernels._apply import BLOCK
 from ..model import Consumer, DiffusionModel
-from ..rng import key_from_seed_sequence, uniforms
+from ..rng import key_from_seed_sequence
 from ..seeding import Seeding
 from ..states import Cause, Relationship
 from . import _kernels as kern
-from .channels import ADVOCACY
+from .brand.advocacy import advocacy_pass
+from .brand.groups import broadcast_today
+from .brand.settle import _finish_prepare, _settle
 from .params import STRATEGIES, MarketParams
 from .plays import PLAYS
 from .results import MarketRun
@@ -221,52 +222,6 @@ class MarketModel(DiffusionModel):
         self._spend_today[s] += amount
 
     # -- the brand's plan for step t ---------------------------------------------------------
-    def _broadcast_today(self, t: int) -> bool:
-        g = self.params.groups
-        if not g.enabled or g.broadcasts_per_month == 0:
-            return False
-        d = (t - 1) % 30
-        days = {j * 30 // g.broadcasts_per_month for j in range(g.broadcasts_per_month)}
-        if d not in days:
-            return False
-        u = uniforms(self.market_key, 4 * t + 2, np.zeros(1, np.int64), 1)[0]
-        return bool(u < g.execution_rate)
-
-    def _advocacy(self, t: int) -> int:
-        """Fill the log-survival table from today's posting advocates; returns targets."""
-        parts, kinds, weights = [], [], []
-        trust0 = self.params.trust.initial
-        for play in self.plays.values():
-            posts = play.posters(t)
-            if posts is not None:
-                parts.append(posts[0])
-                kinds.append(posts[1])
-        if not parts:
-            return 0
-        src = np.concatenate(parts)
-        if src.size == 0:
-            return 0
-        kind = np.concatenate(kinds)
-        weights = self.trust[src] / trust0
-        g = self.graph
-        work = int(self._degree[src].sum())  # ties to visit
-        par = self.engine._use_parallel(work)
-        fn = kern._advocacy_parallel if par else kern._advocacy_serial
-        parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
-        posts = kern.Posts(src, kind, weights, *self._advocacy_hazards())
-        table = kern.AdvocacyTable(self._L, self._flag, self._touched)
-        nt = fn((g.indptr, g.indices, g.tie), self.engine.state, posts, table, parts)
-        return nt
-
-    def _advocacy_hazards(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
-        p = self.params
-        kinds = [getattr(p, ch.play) for ch in ADVOCACY]
-        return (
-            np.array([k.advocacy_strong for k in kinds]),
-            np.array([k.advocacy_weak for k in kinds]),
-        )
-
     # -- one step ----------------------------------------------------------------------------
     def step(self) -> None:
         """One day: plan, prepare, engine step, settle (see the module docstring)."""
@@ -280,8 +235,8 @@ class MarketModel(DiffusionModel):
         self._next_shares[:] = 0
         for play in self.plays.values():
             play.plan(t)
-        bcast = self._broadcast_today(t)
-        nt = self._advocacy(t)
+        bcast = broadcast_today(p.groups, self.market_key, t)
+        nt = advocacy_pass(self, t)
         groupbuy = self.plays["groupbuy"]
         eng = self.engine
         n = self.graph.n
@@ -303,13 +258,13 @@ class MarketModel(DiffusionModel):
                            self._tally_blocks)  # fmt: skip
         extra = kern.Extra(self._h, self._c, self._m)
         fn(t, self.market_key, BLOCK, self._P, ev, brand, groups, plan, flows, extra)
-        kern._finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)
+        _finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)
         self.plays["ads"].clear()
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
         levels = np.zeros(4, np.int64)
         out = kern.SettleOut(self._buyers, channel_new, tally, levels)
-        nb, n_rec = kern._settle(t, self.market_key, self._P, ev, brand, groups, flows, out)
+        nb, n_rec = _settle(t, self.market_key, self._P, ev, brand, groups, flows, out)
         self.buyers_today = self._buyers[:nb]
         for play in self.plays.values():
             play.settle(t, tally)

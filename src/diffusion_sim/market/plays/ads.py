@@ -13,7 +13,7 @@ impression served.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import prange
@@ -86,14 +86,16 @@ class Ads:
             )
 
 
-def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_community,
-                   out_ids, out_u, block_n):  # fmt: skip
+def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
     """Consumers an ad may reach today and their priority (smaller first), in consumer order;
     returns how many. Blocks of ``block`` consumers fill their own slots, then the lists are
     closed up, so serial and parallel variants give the same list.
 
+    ``audience`` is an :class:`Audience`, ``out`` a :class:`Candidates` (filled here);
     ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
     """
+    cap_days, mode, in_community = audience
+    out_ids, out_u, block_n = out
     n = state.shape[0]
     sk = _step_key(key, 4 * t + 2)
     for b in prange(block_n.shape[0]):
@@ -123,6 +125,22 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_c
 
 
 _ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
+
+
+class Audience(NamedTuple):
+    """Who an ad may reach: frequency cap (days), targeting mode, targeted communities."""
+
+    cap_days: int
+    mode: int
+    in_community: np.ndarray
+
+
+class Candidates(NamedTuple):
+    """Out: candidate ids and priorities (slots per block), and each block's count."""
+
+    ids: np.ndarray
+    u: np.ndarray
+    block_n: np.ndarray
 
 
 class AdsPlay(Play):
@@ -162,9 +180,10 @@ class AdsPlay(Play):
             return self._ids[:0]
         parallel = m.engine._use_parallel(m.graph.n)
         fn = _ad_candidates_parallel if parallel else _ad_candidates_serial
+        audience = Audience(p.frequency_cap_days, _MODES[p.targeting], self._in_community)
+        out = Candidates(self._ids, self._u, self._block_n)
         n_cand = fn(t, m.market_key, BLOCK, m.engine.state, m.engine.adopters, m.last_ad,
-                    p.frequency_cap_days, _MODES[p.targeting], self._in_community, self._ids,
-                    self._u, self._block_n)  # fmt: skip
+                    audience, out)  # fmt: skip
         if n_cand > k:
             # the k smallest priorities; they all lie below a threshold a little above k/m
             # (priorities are uniform), so only that subset needs partitioning
