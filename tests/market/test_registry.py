@@ -57,3 +57,17 @@ def test_an_unknown_strategy_keeps_its_clear_error():
         MarketModel(SocialGraph.from_edges(3, [], [], []), TiesRule(), None, {"tv": 1.0})
     with pytest.raises(ConfigError, match="market"):
         market_params({"tv": {}})
+
+
+def test_every_play_module_of_the_registry_has_its_class_and_hooks():
+    from diffusion_sim.market.plays import PLAYS, Play
+
+    assert list(PLAYS) == list(dict.fromkeys(s.module for s in STRATEGY_TABLE))
+    for module, cls in PLAYS.items():
+        assert issubclass(cls, Play) and cls.module == module and cls.strategies()
+    assert PLAYS["advocates"].causes() == (Cause.BRIDGE, Cause.KOL, Cause.KOC)
+    assert PLAYS["coupons"].tallies() == ("coupons_issued", "coupons_redeemed")
+    assert PLAYS["ads"].tallies() == ("impressions", "clicks", "new_aware_by_ads")
+    owned = {t for cls in PLAYS.values() for t in cls.tallies()}
+    brand = {t.name for t in TALLY_TABLE if t.owner not in STRATEGIES}
+    assert owned | brand == set(TALLIES) and not owned & brand
