@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
 import pytest
 
 from diffusion_sim.config import market_params
@@ -71,3 +72,12 @@ def test_every_play_module_of_the_registry_has_its_class_and_hooks():
     owned = {t for cls in PLAYS.values() for t in cls.tallies()}
     brand = {t.name for t in TALLY_TABLE if t.owner not in STRATEGIES}
     assert owned | brand == set(TALLIES) and not owned & brand
+
+
+def test_every_kernel_parameter_slot_gets_its_value():
+    from diffusion_sim.market.model import _param_vector
+
+    P = _param_vector(MarketParams())
+    assert P.shape == (kern.N_P,) and np.isfinite(P).all()
+    assert P[kern.P_CTR] == MarketParams().ads.ctr
+    assert P[kern.P_GB_NEED] == MarketParams().groupbuy.team_size - 1

@@ -303,7 +303,7 @@ class MarketModel(DiffusionModel):
 
 
 def _param_vector(p: MarketParams) -> np.ndarray:
-    P = np.zeros(kern.N_P)
+    P = np.full(kern.N_P, np.nan)  # every slot must be set below
     P[kern.P_TRUST0] = p.trust.initial
     P[kern.P_CTR] = p.ads.ctr
     P[kern.P_CLICK_CONV] = p.ads.click_conversion
@@ -339,4 +339,6 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
     P[kern.P_VIEW_CONV] = p.ads.view_conversion
     P[kern.P_VIEW_DAYS] = p.ads.view_days
+    unset = np.flatnonzero(np.isnan(P))
+    assert unset.size == 0, f"kernel parameters without a value: {unset.tolist()}"
     return P
