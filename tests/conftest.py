@@ -55,3 +55,11 @@ def run_cli(cwd, *args) -> subprocess.CompletedProcess:
         sys.argv = old_argv
         os.chdir(old_cwd)
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def boundscheck_env(tmp_path_factory):
+    """Environment for a subprocess whose kernels are compiled with numba's bounds checks,
+    cached in a folder of its own (shared by the tests of one session)."""
+    cache = tmp_path_factory.mktemp("numba-boundscheck")
+    return {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(cache)}

@@ -9,6 +9,7 @@ numbers). Scalar parameters travel in one float64 array ``P`` indexed by the con
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -16,6 +17,8 @@ from numba import njit, prange
 from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
+from .channels import ADVOCACY_CAUSES, N_ADVOCACY, N_CHANNELS  # noqa: F401 (re-exported)
+from .registry import TALLY_INDEX
 
 UNAWARE = np.uint8(State.UNAWARE)
 AWARE = np.uint8(State.AWARE)
@@ -31,11 +34,104 @@ C_REFERRAL = np.int8(Cause.REFERRAL)
 C_GROUPBUY = np.int8(Cause.GROUPBUY)
 C_BRIDGE = np.int8(Cause.BRIDGE)
 
-#: Advocacy kinds (rows of the log-survival table) and their causes.
-ADVOCACY_CAUSES = np.array(
-    [Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC, Cause.REFERRAL], dtype=np.int8
-)
-N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
+
+class EngineView(NamedTuple):
+    """The engine's arrays the brand reads and writes (state, counts)."""
+
+    state: np.ndarray
+    adopters: np.ndarray
+    adopted_at: np.ndarray
+    cause: np.ndarray
+    counts: np.ndarray
+
+
+class Brand(NamedTuple):
+    """The brand's records of each consumer (shape (n,) each)."""
+
+    trust: np.ndarray
+    rel: np.ndarray
+    churned: np.ndarray
+    group: np.ndarray
+    vip_group: np.ndarray
+    purchases: np.ndarray
+    last_buy: np.ndarray
+    msgs_month: np.ndarray
+    mshare: np.ndarray
+    last_ad: np.ndarray
+    ads_seen: np.ndarray
+    coupon_until: np.ndarray
+    touch: np.ndarray
+    channel: np.ndarray
+
+
+class GroupArrays(NamedTuple):
+    """Customer and VIP groups: member counts, today's shares and joint posts per group."""
+
+    group_count: np.ndarray
+    n_groups: np.ndarray
+    vip_count: np.ndarray
+    shares: np.ndarray
+    joint_posts: np.ndarray
+    next_shares: np.ndarray
+
+
+class AdvocacyTable(NamedTuple):
+    """Log-survival of each consumer against today's posts, by kind; its touched rows."""
+
+    L: np.ndarray
+    flag: np.ndarray
+    touched: np.ndarray
+
+
+class Plan(NamedTuple):
+    """Today's plan as the prepare pass reads it."""
+
+    ad_today: np.ndarray
+    bcast_today: bool
+    coupon_rx: np.ndarray
+    gb_on: bool
+    recent: np.ndarray
+    L: np.ndarray  # today's advocacy table (an AdvocacyTable's L and flag)
+    flag: np.ndarray
+
+
+class Flows(NamedTuple):
+    """Scratch passed from prepare to its finish and to settle."""
+
+    follow_new: np.ndarray
+    bcast_rx: np.ndarray
+    muted: np.ndarray
+    n_muted: np.ndarray
+    tally_blocks: np.ndarray
+
+
+class Extra(NamedTuple):
+    """The engine's extra inputs: hazard, its cause, the trust multiplier (shape (n,))."""
+
+    h: np.ndarray
+    c: np.ndarray
+    m: np.ndarray
+
+
+class Posts(NamedTuple):
+    """Today's posting consumers, their advocacy kind and weight (trust / initial), and the
+    per-tie hazards (strong, weak) of each kind."""
+
+    sources: np.ndarray
+    kinds: np.ndarray
+    weight: np.ndarray
+    b_s: np.ndarray
+    b_w: np.ndarray
+
+
+class SettleOut(NamedTuple):
+    """What settle writes: today's buyers, new customers by channel code, tally, levels."""
+
+    buyers: np.ndarray
+    channel_new: np.ndarray
+    tally: np.ndarray
+    levels: np.ndarray
+
 
 # -- indices into P -----------------------------------------------------------------------
 (
@@ -77,231 +173,55 @@ N_ADVOCACY = ADVOCACY_CAUSES.shape[0]
     N_P,
 ) = range(36)
 
-# -- indices into the per-step tallies -----------------------------------------------------
-(
-    K_IMPRESSIONS,
-    K_CLICKS,
-    K_DELIVERED,
-    K_COUPONS_ISSUED,
-    K_MUTED,
-    K_NEW_AWARE,
-    K_PURCHASES,
-    K_REPEAT,
-    K_FAILURES,
-    K_NEW_FOLLOWERS,
-    K_EXITS,
-    K_COUPONS_REDEEMED,
-    K_REFERRALS,
-    K_GROUPBUYS,
-    K_VIP_REPEAT,
-    N_TALLY,
-) = range(16)
-
-
-@njit(cache=True, inline="always")
-def _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds, weight, b_s, b_w,
-                   L, flag, touched):  # fmt: skip
-    """Targets ``lo_j <= i < hi_j`` only; they are listed from ``touched[lo_j]``."""
-    nt = 0
-    for a in range(sources.shape[0]):
-        j = sources[a]
-        k = kinds[a]
-        bs = min(b_s[k] * weight[a], 1.0)
-        bw = min(b_w[k] * weight[a], 1.0)
-        ls = math.log1p(-bs) if bs < 1.0 else -np.inf
-        lw = math.log1p(-bw) if bw < 1.0 else -np.inf
-        e = indptr[j]
-        end = indptr[j + 1]
-        while e < end and indices[e] < lo_j:  # rows are sorted: skip to this part
-            e += 1
-        while e < end:
-            i = indices[e]
-            if i >= hi_j:
-                break
-            x = ls if tie[e] != 0 else lw
-            e += 1
-            if state[i] == ADOPTED or x == 0.0:
-                continue
-            if not flag[i]:
-                flag[i] = True
-                touched[lo_j + nt] = i
-                nt += 1
-            L[i, k] += x  # one row per consumer: its kinds share a cache line
-    return nt
-
-
-def _advocacy(indptr, indices, tie, state, sources, kinds, weight, b_s, b_w, L, flag, touched,
-              parts):  # fmt: skip
-    """Log-survival of each non-adopter against the posts of today's advocates.
-
-    ``L[i, k] += log(1 - b)`` for every tie from a source of kind ``k`` to ``i``, with ``b`` the
-    per-tie hazard of the tie's class times the source's weight (trust). Targets are listed in
-    ``touched`` once (``flag`` marks them); returns how many. The targets are split into
-    ``parts`` ranges of consumer ids, one task each; every part adds a target's terms in
-    source order, so ``L`` is the same for any number of parts (only the order of ``touched``
-    differs).
-    """
-    n = state.shape[0]
-    part_nt = np.zeros(parts, dtype=np.int64)
-    for p in prange(parts):
-        lo_j = p * n // parts
-        hi_j = (p + 1) * n // parts
-        part_nt[p] = _advocacy_part(lo_j, hi_j, indptr, indices, tie, state, sources, kinds,
-                                    weight, b_s, b_w, L, flag, touched)  # fmt: skip
-    nt = 0
-    for p in range(parts):  # close the gaps between the parts' lists
-        lo_j = p * n // parts
-        for a in range(part_nt[p]):
-            touched[nt + a] = touched[lo_j + a]
-        nt += part_nt[p]
-    return nt
-
-
-_advocacy_serial, _advocacy_parallel = serial_and_parallel(_advocacy)
+# -- indices into the per-step tallies (from the registry) ------------------------------------
+K_IMPRESSIONS = TALLY_INDEX["impressions"]
+K_CLICKS = TALLY_INDEX["clicks"]
+K_DELIVERED = TALLY_INDEX["messages_delivered"]
+K_COUPONS_ISSUED = TALLY_INDEX["coupons_issued"]
+K_MUTED = TALLY_INDEX["muted"]
+K_NEW_AWARE = TALLY_INDEX["new_aware_by_ads"]
+K_PURCHASES = TALLY_INDEX["purchases"]
+K_REPEAT = TALLY_INDEX["repeat_purchases"]
+K_FAILURES = TALLY_INDEX["service_failures"]
+K_NEW_FOLLOWERS = TALLY_INDEX["new_followers"]
+K_EXITS = TALLY_INDEX["exits"]
+K_COUPONS_REDEEMED = TALLY_INDEX["coupons_redeemed"]
+K_REFERRALS = TALLY_INDEX["referrals"]
+K_GROUPBUYS = TALLY_INDEX["groupbuys"]
+K_VIP_REPEAT = TALLY_INDEX["vip_repeat_purchases"]
+N_TALLY = len(TALLY_INDEX)
 
 
 @njit(cache=True)
-def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members, eligible):
-    """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
-    one less than ``inactive_days`` ago (so a member demoted for inactivity comes back only
-    after buying again); in consumer order. Returns (members, candidates)."""
-    nm = 0
-    ne = 0
-    for i in range(rel.shape[0]):
-        r = rel[i]
-        if r == STRONG:
-            members[nm] = i
-            nm += 1
-        elif (
-            r == WEAK
-            and purchases[i] >= min_purchases
-            and last_buy[i] >= 0
-            and t - last_buy[i] < inactive_days
-        ):
-            eligible[ne] = i
-            ne += 1
-    return nm, ne
-
-
-@njit(cache=True)
-def _count_ready(recent, state, need):
-    """Non-customers with at least ``need`` friends who bought recently (group-buy ready)."""
-    c = 0
-    for i in range(state.shape[0]):
-        c += recent[i] >= need and state[i] != ADOPTED
-    return c
-
-
-@njit(cache=True)
-def _recent_update(indptr, indices, buyers, delta, recent):
-    """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
-    for a in range(buyers.shape[0]):
-        j = buyers[a]
-        for e in range(indptr[j], indptr[j + 1]):
-            recent[indices[e]] += delta
-
-
-def _ad_candidates(t, key, block, state, adopters, last_ad, cap_days, mode, in_community,
-                   out_ids, out_u, block_n):  # fmt: skip
-    """Consumers an ad may reach today and their priority (smaller first), in consumer order;
-    returns how many. Blocks of ``block`` consumers fill their own slots, then the lists are
-    closed up, so serial and parallel variants give the same list.
-
-    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
-    """
-    n = state.shape[0]
-    sk = _step_key(key, 4 * t + 2)
-    for b in prange(block_n.shape[0]):
-        lo = b * block
-        m = 0
-        for i in range(lo, min(n, lo + block)):
-            if t - last_ad[i] < cap_days:
-                continue
-            if mode == 1 and state[i] == ADOPTED:
-                continue
-            if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
-                continue
-            if mode == 3 and not in_community[i]:
-                continue
-            out_ids[lo + m] = i
-            out_u[lo + m] = _uniform(sk, i, 2)
-            m += 1
-        block_n[b] = m
-    m = 0
-    for b in range(block_n.shape[0]):
-        lo = b * block
-        for a in range(block_n[b]):
-            out_ids[m + a] = out_ids[lo + a]
-            out_u[m + a] = out_u[lo + a]
-        m += block_n[b]
-    return m
-
-
-_ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
-
-
-@njit(cache=True)
-def _issue_coupons(t, P, rel, coupon_until, msgs_month, touch, coupon_rx, limit, tally):
-    """Coupon day: up to ``limit`` coupons, in consumer order, to followers without a valid
-    one and with quota left (a coupon is an enterprise mass message)."""
-    left = limit
-    quota = P[P_QUOTA]
-    valid = np.int32(P[P_COUPON_VALID])
-    for i in range(rel.shape[0]):
-        if left == 0:
-            break
-        if rel[i] != ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
-            left -= 1
-            msgs_month[i] += 1
-            coupon_until[i] = t + valid - 1
-            touch[i] = C_COUPON
-            coupon_rx[i] = 1
-            tally[K_COUPONS_ISSUED] += 1
-
-
-@njit(cache=True)  # not inlined: more than 30 arguments make Python call it with *args
-def _prepare_range(
-    lo,
-    hi,
-    t,
-    sk,
-    P,
-    state,
-    adopters,
-    trust,
-    rel,
-    group,
-    group_shares,
-    joint_posts,
-    msgs_month,
-    mshare,
-    last_ad,
-    ads_seen,
-    ad_today,
-    bcast_today,
-    coupon_rx,
-    coupon_until,
-    touch,
-    L,
-    flag,
-    recent,
-    gb_on,
-    follow_new,
-    bcast_rx,
-    h_x,
-    c_x,
-    m_x,
-    tally,
-    muted,
-):
-    """Consumers ``lo <= i < hi``: each writes only its own entries, its block's tally row and
-    its block's slots of ``muted`` (from ``muted[lo]``); returns how many muted."""
+def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
+    """Block ``b`` (consumers ``lo <= i < hi``): each writes only its own entries, its block's
+    tally row and its block's slots of ``muted`` (from ``muted[lo]``); returns how many muted."""
+    state, adopters = eng.state, eng.adopters
+    trust, rel, group = brand.trust, brand.rel, brand.group
+    msgs_month, mshare, last_ad, ads_seen = (brand.msgs_month, brand.mshare, brand.last_ad,
+                                             brand.ads_seen)  # fmt: skip
+    coupon_until, touch = brand.coupon_until, brand.touch
+    group_shares, joint_posts = groups.shares, groups.joint_posts
+    ad_today, bcast_today, coupon_rx, gb_on, recent = (
+        plan.ad_today,
+        plan.bcast_today,
+        plan.coupon_rx,
+        plan.gb_on,
+        plan.recent,
+    )
+    L, flag = plan.L, plan.flag
+    follow_new, bcast_rx, muted = flows.follow_new, flows.bcast_rx, flows.muted
+    h_x, c_x, m_x = extra
+    tally = flows.tally_blocks[b]
+    lo = b * block
+    hi = min(state.shape[0], lo + block)
     trust0 = P[P_TRUST0]
     quota = P[P_QUOTA]
     mkt = P[P_MKT_SHARE]
     lam = P[P_MEMORY]
-    hz = np.zeros(8)
-    cz = np.zeros(8, dtype=np.int8)
+    # one row per registered channel: each channel adds at most one entry per consumer
+    hz = np.zeros(N_CHANNELS)
+    cz = np.zeros(N_CHANNELS, dtype=np.int8)
     nm = 0
     for i in range(lo, hi):
         adopted = state[i] == ADOPTED
@@ -414,271 +334,19 @@ def _prepare_range(
     return nm
 
 
-def _prepare(
-    t,
-    key,
-    block,
-    P,
-    state,
-    adopters,
-    trust,
-    rel,
-    group,
-    group_shares,
-    joint_posts,
-    msgs_month,
-    mshare,
-    last_ad,
-    ads_seen,
-    ad_today,
-    bcast_today,
-    coupon_rx,
-    coupon_until,
-    touch,
-    L,
-    flag,
-    recent,
-    gb_on,
-    follow_new,
-    bcast_rx,
-    h_x,
-    c_x,
-    m_x,
-    tally_blocks,
-    muted,
-    n_muted,
-):
+def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
 
     Reads the state after ``t - 1`` and today's plan (``ad_today``, ``bcast_today``, coupons
-    issued by :func:`_issue_coupons`); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
+    issued by the coupons play); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
     each consumer's own records (awareness, touches, quotas, fatigue). Blocks of ``block``
     consumers are independent, so the serial and parallel variants give the same result;
     :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).
     """
-    n = state.shape[0]
     sk = _step_key(key, 4 * t)
-    for b in prange(tally_blocks.shape[0]):
-        lo = b * block
-        hi = min(n, lo + block)
-        n_muted[b] = _prepare_range(
-            lo,
-            hi,
-            t,
-            sk,
-            P,
-            state,
-            adopters,
-            trust,
-            rel,
-            group,
-            group_shares,
-            joint_posts,
-            msgs_month,
-            mshare,
-            last_ad,
-            ads_seen,
-            ad_today,
-            bcast_today,
-            coupon_rx,
-            coupon_until,
-            touch,
-            L,
-            flag,
-            recent,
-            gb_on,
-            follow_new,
-            bcast_rx,
-            h_x,
-            c_x,
-            m_x,
-            tally_blocks[b],
-            muted,
-        )
+    n_muted = flows.n_muted
+    for b in prange(n_muted.shape[0]):
+        n_muted[b] = _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra)
 
 
 _prepare_serial, _prepare_parallel = serial_and_parallel(_prepare)
-
-
-@njit(cache=True)
-def _finish_prepare(
-    block,
-    counts,
-    rel,
-    churned,
-    group,
-    group_count,
-    vip_group,
-    vip_count,
-    L,
-    flag,
-    touched,
-    n_touched,
-    tally_blocks,
-    muted,
-    n_muted,
-    tally,
-):
-    """Serial part of prepare: tallies, state counts, muted consumers leave their groups,
-    and the advocacy table is cleared (only its touched rows)."""
-    for b in range(tally_blocks.shape[0]):
-        for k in range(tally_blocks.shape[1]):
-            tally[k] += tally_blocks[b, k]
-            tally_blocks[b, k] = 0
-        for a in range(n_muted[b]):
-            _leave(muted[b * block + a], rel, churned, group, group_count, vip_group, vip_count)
-    aware = tally[K_NEW_AWARE]
-    counts[UNAWARE] -= aware
-    counts[AWARE] += aware
-    for a in range(n_touched):
-        i = touched[a]
-        flag[i] = False
-        for k in range(L.shape[1]):
-            L[i, k] = 0.0
-
-
-@njit(cache=True, inline="always")
-def _leave(i, rel, churned, group, group_count, vip_group, vip_count):
-    """Consumer ``i`` mutes the brand / leaves its groups: relationship becomes ABSENT."""
-    rel[i] = ABSENT
-    churned[i] = True
-    g = group[i]
-    if g >= 0:
-        group_count[g] -= 1
-        group[i] = -1
-    v = vip_group[i]
-    if v >= 0:
-        vip_count[v] -= 1
-        vip_group[i] = -1
-
-
-@njit(cache=True)
-def _settle(
-    t,
-    key,
-    P,
-    state,
-    adopted_at,
-    cause,
-    trust,
-    rel,
-    churned,
-    group,
-    group_count,
-    n_groups,
-    vip_group,
-    vip_count,
-    next_shares,
-    purchases,
-    last_buy,
-    coupon_until,
-    touch,
-    channel,
-    follow_new,
-    bcast_rx,
-    buyers,
-    channel_new,
-    tally,
-    levels,
-):
-    """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
-    following and group joining, exits. Returns (buyers listed, service failures handled).
-
-    New group members fill the newest customer group; when it holds ``capacity`` members a new
-    one opens (``n_groups[0]`` counts them; ``group_count`` has a slot for every group that
-    ``n`` consumers could need).
-    """
-    sk = _step_key(key, 4 * t + 1)
-    trust0 = P[P_TRUST0]
-    nb = 0
-    n_recovered = 0
-    groups_on = P[P_GROUPS_ON] != 0.0
-    cap = P[P_CAPACITY]
-    n_weak = n_strong = n_churned = n_repeat = 0
-    for i in range(state.shape[0]):
-        if state[i] == ADOPTED:
-            bought = False
-            if adopted_at[i] == t:
-                c = cause[i]
-                channel[i] = c if c >= C_AD else touch[i]
-                channel_new[channel[i]] += 1
-                if c == C_REFERRAL:
-                    tally[K_REFERRALS] += 1
-                elif c == C_GROUPBUY:
-                    tally[K_GROUPBUYS] += 1
-                bought = True
-                if (
-                    groups_on
-                    and rel[i] == ABSENT
-                    and not churned[i]
-                    and _uniform(sk, i, 0) < P[P_FOLLOW_BUY]
-                ):
-                    follow_new[i] = 1
-            elif adopted_at[i] < t:
-                r = P[P_REPURCHASE]
-                if rel[i] == STRONG:
-                    r = min(1.0, r * P[P_VIP_BOOST])
-                if bcast_rx[i]:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_BCAST_REPURCHASE])
-                if coupon_until[i] >= t:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_REDEEM])
-                r = min(1.0, r * trust[i] / trust0)
-                if _uniform(sk, i, 0) < r:
-                    bought = True
-                    tally[K_REPEAT] += 1
-                    if rel[i] == STRONG:
-                        tally[K_VIP_REPEAT] += 1
-            if bought:
-                if coupon_until[i] >= t:  # a valid coupon is used on any purchase
-                    tally[K_COUPONS_REDEEMED] += 1
-                    coupon_until[i] = -1
-                purchases[i] += 1
-                last_buy[i] = t
-                tally[K_PURCHASES] += 1
-                buyers[nb] = i
-                nb += 1
-                if _uniform(sk, i, 1) < P[P_FAIL]:
-                    tally[K_FAILURES] += 1
-                    loss = P[P_FAIL_LOSS]
-                    if P[P_RECOVERY] != 0.0:
-                        loss *= 1.0 - P[P_RECOVERY_SHARE]
-                        n_recovered += 1
-                    elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
-                        rel[i] = WEAK
-                        v = vip_group[i]
-                        if v >= 0:
-                            vip_count[v] -= 1
-                            vip_group[i] = -1
-                    trust[i] = max(0.0, trust[i] - loss)
-                else:
-                    trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
-                g = group[i]
-                if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
-                    next_shares[g] += 1
-        if follow_new[i]:
-            follow_new[i] = 0
-            if rel[i] == ABSENT and not churned[i]:
-                rel[i] = WEAK
-                tally[K_NEW_FOLLOWERS] += 1
-                if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
-                    ng = n_groups[0]
-                    if ng == 0 or group_count[ng - 1] >= cap:
-                        ng += 1
-                        n_groups[0] = ng
-                    group[i] = ng - 1
-                    group_count[ng - 1] += 1
-                    touch[i] = C_GROUP
-        elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
-            tally[K_EXITS] += 1
-            _leave(i, rel, churned, group, group_count, vip_group, vip_count)
-        # levels after the day: followers, VIP members, churned, repeat customers
-        r = rel[i]
-        n_weak += r == WEAK
-        n_strong += r == STRONG
-        n_churned += churned[i]
-        n_repeat += purchases[i] >= 2
-    levels[0] = n_weak
-    levels[1] = n_strong
-    levels[2] = n_churned
-    levels[3] = n_repeat
-    return nb, n_recovered

@@ -23,28 +23,27 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from ..contagion import MAX_PARTS, TiesRule
+from ..contagion import TiesRule
 from ..errors import ConfigError
-from ..graph.bridges import bridge_scores
 from ..graph.social_graph import SocialGraph
 from ..kernels._apply import BLOCK
 from ..model import Consumer, DiffusionModel
-from ..rng import key_from_seed_sequence, uniforms
+from ..rng import key_from_seed_sequence
 from ..seeding import Seeding
-from ..states import Cause, Relationship, State
+from ..states import Cause, Relationship
 from . import _kernels as kern
+from .brand.advocacy import advocacy_pass
+from .brand.groups import broadcast_today
+from .brand.settle import _finish_prepare, _settle
 from .params import STRATEGIES, MarketParams
+from .plays import PLAYS
 from .results import MarketRun
 
 __all__ = ["MarketConsumer", "MarketModel"]
 
-_ADV_ROW = {"bridging": 1, "kol": 2, "koc": 3}
-_ADV_CAUSE = {"bridging": Cause.BRIDGE, "kol": Cause.KOL, "koc": Cause.KOC}
 _S = {s: k for k, s in enumerate(STRATEGIES)}
-_AD_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
 
 
 class MarketConsumer(Consumer):
@@ -147,8 +146,6 @@ class MarketModel(DiffusionModel):
         self.coupon_until = np.full(n, -1, np.int32)
         self.touch = np.zeros(n, np.int8)
         self.channel = np.zeros(n, np.int8)
-        self.adv_row = np.zeros(n, np.int8)
-        self.adv_until = np.zeros(n, np.int32)
         self.birthday = (np.arange(n, dtype=np.int64) * 7919 + int(self.market_key % 365)) % 365
         # -- scratch --
         self._ad_today = np.zeros(n, np.bool_)
@@ -166,26 +163,13 @@ class MarketModel(DiffusionModel):
         self._flag = np.zeros(n, np.bool_)
         self._touched = np.empty(n, np.int64)
         self._buyers = np.empty(n, np.int64)
-        self._recent = np.zeros(n, np.int32)
-        self._recent_log: list[np.ndarray] = []
-        self._ad_ids = np.empty(n, np.int64)
         self._degree = graph.degree().astype(np.int64)
-        self._members_buf = np.empty(n, np.int64)
-        self._eligible_buf = np.empty(n, np.int64)
-        self._no_ids = np.zeros(0, np.int64)
-        self._vip_members = self._no_ids
-        self._ad_u = np.empty(n)
         gslots = n // max(params.groups.capacity, 1) + 2
         self.group_count = np.zeros(gslots, np.int64)
         self._n_groups = np.zeros(1, np.int64)
         self.vip_count = np.zeros(n // max(params.vip.capacity, 1) + 2, np.int64)
-        self._n_vip_groups = 0
         self._shares = np.zeros(gslots, np.int64)
-        self._joint = np.zeros(gslots, np.int64)
         self._next_shares = np.zeros(gslots, np.int64)
-        self._in_community = np.zeros(0, np.bool_)
-        if params.ads.targeting == "community":
-            self._in_community = np.isin(graph.community, np.asarray(params.ads.communities))
         # -- per-step records (row 0: t = 0) --
         self._spend = [np.zeros(len(STRATEGIES))]
         self._tally = [np.zeros(kern.N_TALLY, np.int64)]
@@ -193,49 +177,30 @@ class MarketModel(DiffusionModel):
         self._service = [0.0]
         self._levels = [self._level_counts()]
         self._channel_new = [np.bincount(self.channel[self.seeds], minlength=len(Cause))]
-        self._recruit()
-
-    # -- t = 0: advocates --------------------------------------------------------------------
-    def _recruit(self) -> None:
-        """Recruit advocates (free sample plus fee) with the bridging / KOL / KOC budgets."""
-        unit = self.params.product.unit_cost
-        eng = self.engine
-        for name in ("bridging", "kol", "koc"):
-            s = _S[name]
-            adv = getattr(self.params, name)
-            price = adv.fee + unit
-            k = int(self.remaining[s] // price) if price > 0 else 0
-            free = np.flatnonzero(eng.state != State.ADOPTED)
-            k = min(k, free.size)
-            if k == 0:
-                continue
-            ids = self._rank_targets(adv.target, free)[:k]
-            new = eng.seed(ids, _ADV_CAUSE[name])
-            self._new[0] = self._new[0] + new
-            self.adv_row[ids] = _ADV_ROW[name]
-            self.adv_until[ids] = adv.campaign_days
-            self.channel[ids] = _ADV_CAUSE[name]
-            self.purchases[ids] = 0  # a free sample is not a purchase
-            cost = k * price
-            self.remaining[s] -= cost
-            self._spend[0][s] += cost
-            self._channel_new[0][_ADV_CAUSE[name]] += k
-        self._campaign_end = int(self.adv_until.max(initial=0))  # last day any advocate posts
+        self.strategy_index = _S
+        self.plays = {name: cls(self) for name, cls in PLAYS.items()}
+        adv = self.plays["advocates"]
+        self.adv_row, self.adv_until = adv.row, adv.until  # advocates' row and last day
+        for play in self.plays.values():
+            play.start()
         self._levels[0] = self._level_counts()
-        self._counts[0] = eng.counts.copy()
+        self._counts[0] = self.engine.counts.copy()
 
-    def _rank_targets(self, target: str, free: np.ndarray) -> np.ndarray:
-        g = self.graph
-        if target == "hubs":
-            deg = g.degree()[free]
-            return free[np.lexsort((free, -deg))]
-        if target == "random":
-            u = uniforms(self.market_key, 3, free, 3)  # substep 3 of t = 0: recruitment
-            return free[np.argsort(u, kind="stable")]
-        sc = bridge_scores(g)
-        reach = sc["communities_reached"][free]
-        con = np.nan_to_num(sc["constraint"][free], nan=np.inf)
-        return free[np.lexsort((free, con, -reach))]
+    def _brand_arrays(self) -> kern.Brand:
+        return kern.Brand(self.trust, self.rel, self.churned, self.group, self.vip_group,
+                          self.purchases, self.last_buy, self.msgs_month, self.mshare,
+                          self.last_ad, self.ads_seen, self.coupon_until, self.touch,
+                          self.channel)  # fmt: skip
+
+    @property
+    def _n_vip_groups(self) -> int:
+        """VIP groups opened so far (the VIP play's count)."""
+        return self.plays["vip"].n_groups
+
+    @property
+    def _recent_log(self) -> list[np.ndarray]:
+        """Buyers of each day in the group-buy window (the group-buy play's record)."""
+        return self.plays["groupbuy"].recent_log
 
     # -- helpers -----------------------------------------------------------------------------
     def _level_counts(self) -> np.ndarray:
@@ -257,246 +222,6 @@ class MarketModel(DiffusionModel):
         self._spend_today[s] += amount
 
     # -- the brand's plan for step t ---------------------------------------------------------
-    def _plan_vip(self, t: int) -> None:
-        p = self.params.vip
-        s = _S["vip"]
-        fee_day = p.cost_per_member_month / 30.0
-        days_left = self.horizon - t + 1
-        if self._n_vip_groups == 0 and self.remaining[s] <= 0:
-            self._vip_members = self._no_ids
-            return
-        n_mem, n_el = kern._vip_scan(
-            t,
-            self.rel,
-            self.purchases,
-            self.last_buy,
-            p.min_purchases,
-            p.inactive_days,
-            self._members_buf,
-            self._eligible_buf,
-        )
-        members = self._members_buf[:n_mem].copy()
-        committed = members.size * fee_day * days_left
-        free = self.remaining[s] - committed
-        # birthdays: a perk and a trust boost, if the budget allows
-        bd = members[self.birthday[members] == t % 365]
-        if bd.size and p.birthday_cost >= 0:
-            k = bd.size if p.birthday_cost == 0 else int(max(free, 0) // p.birthday_cost)
-            bd = bd[: min(bd.size, k)]
-            self.trust[bd] = np.minimum(1.0, self.trust[bd] + p.birthday_trust)
-            self._pay("vip", bd.size * p.birthday_cost)
-            free -= bd.size * p.birthday_cost
-        # monitoring: members inactive for inactive_days get a win-back action or are demoted
-        since = np.maximum(self.last_buy[members], self.active_since[members])
-        idle = members[t - since >= p.inactive_days]
-        if idle.size:
-            k = idle.size if p.winback_cost == 0 else int(max(free, 0) // p.winback_cost)
-            tried = idle[: min(idle.size, k)]
-            self._pay("vip", tried.size * p.winback_cost)
-            free -= tried.size * p.winback_cost
-            ok = uniforms(self.market_key, 4 * t + 2, tried, 0) < p.winback_success
-            self.active_since[tried[ok]] = t
-            self._demote(np.concatenate([tried[~ok], idle[tried.size :]]))
-            members = members[self.rel[members] == Relationship.STRONG]
-            committed = members.size * fee_day * days_left
-            free = self.remaining[s] - committed
-        # admissions, best customers first, while their fees to the horizon are covered
-        if self.remaining[s] > 0:
-            el = self._eligible_buf[:n_el]  # followers who bought >= min_purchases times
-            if el.size:
-                order = np.lexsort((el, -self.last_buy[el], -self.purchases[el]))
-                el = el[order]
-                per = fee_day * days_left
-                k = el.size if per == 0 else int(max(free, 0) // per)
-                if p.entry == "top":
-                    k = min(k, max(p.capacity - members.size, 0))
-                el = el[: min(k, el.size)]
-                self._admit(el, t)
-                members = np.sort(np.concatenate([members, el]))
-        self._pay("vip", members.size * fee_day)
-        self._vip_members = members
-
-    def _admit(self, ids: np.ndarray, t: int) -> None:
-        cap = self.params.vip.capacity
-        for i in ids:
-            v = self._n_vip_groups - 1
-            if v < 0 or self.vip_count[v] >= cap:
-                self._n_vip_groups += 1
-                v += 1
-                if v >= self.vip_count.shape[0]:
-                    self.vip_count = np.concatenate([self.vip_count, np.zeros_like(self.vip_count)])
-            self.vip_group[i] = v
-            self.vip_count[v] += 1
-        self.rel[ids] = Relationship.STRONG
-        self.active_since[ids] = t
-
-    def _demote(self, ids: np.ndarray) -> None:
-        if ids.size == 0:
-            return
-        v = self.vip_group[ids]
-        np.subtract.at(self.vip_count, v[v >= 0], 1)
-        self.vip_group[ids] = -1
-        self.rel[ids] = Relationship.WEAK
-
-    def _plan_ads(self, t: int) -> np.ndarray:
-        p = self.params.ads
-        s = _S["ads"]
-        if self.remaining[s] <= 0:
-            return self._ad_ids[:0]
-        days_left = self.horizon - t + 1
-        if self.remaining[s] < p.min_daily_budget:
-            return self._ad_ids[:0]  # below the platform's minimum daily budget
-        target = min(p.daily_budget_max, max(p.min_daily_budget, self.remaining[s] / days_left))
-        target = min(target, self.remaining[s])
-        k = int(target / p.cpm * 1000.0 + 1e-9)
-        if k == 0:
-            return self._ad_ids[:0]
-        n = self.graph.n
-        fn = (
-            kern._ad_candidates_parallel
-            if self.engine._use_parallel(n)
-            else (kern._ad_candidates_serial)
-        )
-        m = fn(
-            t,
-            self.market_key,
-            BLOCK,
-            self.engine.state,
-            self.engine.adopters,
-            self.last_ad,
-            p.frequency_cap_days,
-            _AD_MODES[p.targeting],
-            self._in_community,
-            self._ad_ids,
-            self._ad_u,
-            self._n_muted,  # scratch: one count per block
-        )
-        if m > k:
-            # the k smallest priorities; they all lie below a threshold a little above k/m
-            # (priorities are uniform), so only that subset needs partitioning
-            u, cand = self._ad_u[:m], self._ad_ids[:m]
-            sub = np.flatnonzero(u < min(1.0, 1.2 * k / m + 1e-3))
-            if sub.size < k:
-                sub = np.arange(m)
-            pick = sub[np.argpartition(u[sub], k - 1)[:k]]
-            ids = np.sort(cand[pick])
-        else:
-            ids = self._ad_ids[:m].copy()
-        self._pay("ads", ids.size * p.cpm / 1000.0)
-        return ids
-
-    def _broadcast_today(self, t: int) -> bool:
-        g = self.params.groups
-        if not g.enabled or g.broadcasts_per_month == 0:
-            return False
-        d = (t - 1) % 30
-        days = {j * 30 // g.broadcasts_per_month for j in range(g.broadcasts_per_month)}
-        if d not in days:
-            return False
-        u = uniforms(self.market_key, 4 * t + 2, np.zeros(1, np.int64), 1)[0]
-        return bool(u < g.execution_rate)
-
-    def _coupons_today(self, t: int) -> int:
-        p = self.params.coupons
-        s = _S["coupons"]
-        if self.remaining[s] <= 0 or (t - 1) % p.every_days != 0:
-            return 0
-        outstanding = np.count_nonzero(self.coupon_until >= t)
-        # every coupon out may be redeemed: keep their value reserved
-        return max(0, int((self.remaining[s] - outstanding * p.value) // p.value))
-
-    def _advocacy(self, t: int) -> int:
-        """Fill the log-survival table from today's posting advocates; returns targets."""
-        parts, kinds, weights = [], [], []
-        trust0 = self.params.trust.initial
-        vip_on = self.params.vip.advocacy_strong > 0 or self.params.vip.advocacy_weak > 0
-        if vip_on and self._vip_members.size:
-            vip = self._vip_members
-            parts.append(vip)
-            kinds.append(np.zeros(vip.size, np.int64))
-        if self._campaign_end >= t:
-            adv = np.flatnonzero((self.adv_row > 0) & (self.adv_until >= t))
-            parts.append(adv)
-            kinds.append(self.adv_row[adv].astype(np.int64))
-        ref_budget = self.remaining[_S["referral"]]
-        if ref_budget > 0:
-            lo = max(1, t - self.params.referral.share_days)
-            ref = np.flatnonzero(self.last_buy >= lo)
-            # Rewards are paid per success, so only as many sharers post as the budget covers
-            # even if every friend of theirs who has not bought yet were to buy through them
-            # (an upper bound: deg - customer friends, from the engine's counts), most recent
-            # buyers first.
-            ref = ref[np.argsort(-self.last_buy[ref], kind="stable")]
-            a = self.engine.adopters[ref]
-            open_ = self._degree[ref] - (a & np.int64(0xFFFFFFFF)) - (a >> np.int64(32))
-            k = int(np.searchsorted(np.cumsum(open_), ref_budget / self.params.referral.reward,
-                                    side="right"))  # fmt: skip
-            ref = ref[:k]
-            parts.append(ref)
-            kinds.append(np.full(ref.size, 4, np.int64))
-        if not parts:
-            return 0
-        src = np.concatenate(parts)
-        if src.size == 0:
-            return 0
-        kind = np.concatenate(kinds)
-        weights = self.trust[src] / trust0
-        g = self.graph
-        work = int(self._degree[src].sum())  # ties to visit
-        par = self.engine._use_parallel(work)
-        fn = kern._advocacy_parallel if par else kern._advocacy_serial
-        parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
-        nt = fn(
-            g.indptr,
-            g.indices,
-            g.tie,
-            self.engine.state,
-            src,
-            kind,
-            weights,
-            *self._advocacy_hazards(),
-            self._L,
-            self._flag,
-            self._touched,
-            parts,
-        )
-        return nt
-
-    def _groupbuy_on(self, t: int) -> bool:
-        p = self.params.groupbuy
-        s = _S["groupbuy"]
-        g = self.graph
-        if self._recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
-            kern._recent_update(g.indptr, g.indices, self._recent_log[-1], 1, self._recent)
-            if len(self._recent_log) > p.window_days:
-                old = self._recent_log.pop(0)
-                kern._recent_update(g.indptr, g.indices, old, -1, self._recent)
-        if self.remaining[s] <= 0:
-            return False
-        at_risk = kern._count_ready(self._recent, self.engine.state, p.team_size - 1)
-        return at_risk * p.discount <= self.remaining[s]
-
-    def _joint_posts(self, t: int) -> np.ndarray:
-        """Posts of bridge advocates in each customer group today (joint campaigns)."""
-        every = self.params.bridging.joint_every_days
-        self._joint[:] = 0
-        ng = int(self._n_groups[0])
-        if every == 0 or ng == 0 or (t - 1) % every != 0 or self._campaign_end < t:
-            return self._joint
-        adv = np.flatnonzero((self.adv_row == _ADV_ROW["bridging"]) & (self.adv_until >= t))
-        # rotate so that over the campaign each advocate meets different groups
-        np.add.at(self._joint, (np.arange(adv.size) + t) % ng, 1)
-        return self._joint
-
-    def _advocacy_hazards(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
-        p = self.params
-        kinds = (p.vip, p.bridging, p.kol, p.koc, p.referral)
-        return (
-            np.array([k.advocacy_strong for k in kinds]),
-            np.array([k.advocacy_weak for k in kinds]),
-        )
-
     # -- one step ----------------------------------------------------------------------------
     def step(self) -> None:
         """One day: plan, prepare, engine step, settle (see the module docstring)."""
@@ -508,108 +233,41 @@ class MarketModel(DiffusionModel):
             self.msgs_month[:] = 0  # the platform's quota is per natural month
         self._shares, self._next_shares = self._next_shares, self._shares
         self._next_shares[:] = 0
-        self._plan_vip(t)
-        ad_ids = self._plan_ads(t)
-        self._ad_today[ad_ids] = True
-        bcast = self._broadcast_today(t)
-        n_coupons = self._coupons_today(t)
-        if n_coupons:
-            kern._issue_coupons(t, self._P, self.rel, self.coupon_until, self.msgs_month,
-                                self.touch, self._coupon_rx, n_coupons, tally)  # fmt: skip
-        nt = self._advocacy(t)
-        gb = self._groupbuy_on(t) if self.budget[_S["groupbuy"]] > 0 else False
+        for play in self.plays.values():
+            play.plan(t)
+        bcast = broadcast_today(p.groups, self.market_key, t)
+        nt = advocacy_pass(self, t)
+        groupbuy = self.plays["groupbuy"]
         eng = self.engine
         n = self.graph.n
         fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
-        fn(
-            t,
-            self.market_key,
-            BLOCK,
-            self._P,
-            eng.state,
-            eng.adopters,
-            self.trust,
-            self.rel,
-            self.group,
-            self._shares,
-            self._joint_posts(t),
-            self.msgs_month,
-            self.mshare,
-            self.last_ad,
-            self.ads_seen,
-            self._ad_today,
-            bcast,
-            self._coupon_rx,
-            self.coupon_until,
-            self.touch,
-            self._L,
-            self._flag,
-            self._recent,
-            gb,
-            self._follow_new,
-            self._bcast_rx,
-            self._h,
-            self._c,
-            self._m,
-            self._tally_blocks,
-            self._muted,
-            self._n_muted,
-        )
-        kern._finish_prepare(
-            BLOCK,
-            eng.counts,
-            self.rel,
-            self.churned,
-            self.group,
+        ev = kern.EngineView(eng.state, eng.adopters, eng.adopted_at, eng.cause, eng.counts)
+        brand = self._brand_arrays()
+        groups = kern.GroupArrays(
             self.group_count,
-            self.vip_group,
+            self._n_groups,
             self.vip_count,
-            self._L,
-            self._flag,
-            self._touched,
-            nt,
-            self._tally_blocks,
-            self._muted,
-            self._n_muted,
-            tally,
+            self._shares,
+            self.plays["advocates"].joint_posts(t),
+            self._next_shares,
         )
-        self._ad_today[ad_ids] = False
+        adv = kern.AdvocacyTable(self._L, self._flag, self._touched)
+        plan = kern.Plan(self._ad_today, bool(bcast), self._coupon_rx, bool(groupbuy.on),
+                         groupbuy.recent, self._L, self._flag)  # fmt: skip
+        flows = kern.Flows(self._follow_new, self._bcast_rx, self._muted, self._n_muted,
+                           self._tally_blocks)  # fmt: skip
+        extra = kern.Extra(self._h, self._c, self._m)
+        fn(t, self.market_key, BLOCK, self._P, ev, brand, groups, plan, flows, extra)
+        _finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)
+        self.plays["ads"].clear()
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)
         levels = np.zeros(4, np.int64)
-        nb, n_rec = kern._settle(
-            t,
-            self.market_key,
-            self._P,
-            eng.state,
-            eng.adopted_at,
-            eng.cause,
-            self.trust,
-            self.rel,
-            self.churned,
-            self.group,
-            self.group_count,
-            self._n_groups,
-            self.vip_group,
-            self.vip_count,
-            self._next_shares,
-            self.purchases,
-            self.last_buy,
-            self.coupon_until,
-            self.touch,
-            self.channel,
-            self._follow_new,
-            self._bcast_rx,
-            self._buyers,
-            channel_new,
-            tally,
-            levels,
-        )
-        if self.budget[_S["groupbuy"]] > 0:
-            self._recent_log.append(self._buyers[:nb].copy())
-        self._pay("coupons", tally[kern.K_COUPONS_REDEEMED] * p.coupons.value)
-        self._pay("referral", tally[kern.K_REFERRALS] * p.referral.reward)
-        self._pay("groupbuy", tally[kern.K_GROUPBUYS] * p.groupbuy.discount)
+        out = kern.SettleOut(self._buyers, channel_new, tally, levels)
+        nb, n_rec = _settle(t, self.market_key, self._P, ev, brand, groups, flows, out)
+        self.buyers_today = self._buyers[:nb]
+        for play in self.plays.values():
+            play.settle(t, tally)
         self._new.append(new)
         self._counts.append(eng.counts.copy())
         self._spend.append(self._spend_today)
@@ -645,7 +303,7 @@ class MarketModel(DiffusionModel):
 
 
 def _param_vector(p: MarketParams) -> np.ndarray:
-    P = np.zeros(kern.N_P)
+    P = np.full(kern.N_P, np.nan)  # every slot must be set below
     P[kern.P_TRUST0] = p.trust.initial
     P[kern.P_CTR] = p.ads.ctr
     P[kern.P_CLICK_CONV] = p.ads.click_conversion
@@ -681,4 +339,6 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
     P[kern.P_VIEW_CONV] = p.ads.view_conversion
     P[kern.P_VIEW_DAYS] = p.ads.view_days
+    unset = np.flatnonzero(np.isnan(P))
+    assert unset.size == 0, f"kernel parameters without a value: {unset.tolist()}"
     return P

@@ -15,10 +15,19 @@ rest are ESTIMATES (tunable defaults, not facts) and say so in ``docs/model.md``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError
+from ._validate import check_fields as _check
+from .plays.ads import Ads
+from .plays.advocates import Advocates
+from .plays.coupons import Coupons
+from .plays.groupbuy import GroupBuy
+from .plays.referral import Referral
+from .plays.vip import Vip
+from .registry import STRATEGIES as _STRATEGIES
+from .registry import default_splits
 
 __all__ = [
     "STRATEGIES",
@@ -35,41 +44,6 @@ __all__ = [
     "Trust",
     "Vip",
 ]
-
-
-def _check(obj, prefix: str) -> None:
-    """Validate every field of ``obj`` against the ``meta`` rule of its class."""
-    rules = getattr(type(obj), "_rules", {})
-    for f in fields(obj):
-        rule = rules.get(f.name)
-        if rule is None:
-            continue
-        key = f"{prefix}.{f.name}"
-        v = getattr(obj, f.name)
-        kind = rule[0]
-        if kind == "prob":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
-                raise ConfigError(key, v, "a probability in [0, 1]")
-        elif kind == "nonneg":
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v) and v >= 0)
-            ):
-                raise ConfigError(key, v, "a finite number >= 0")
-        elif kind == "pos":
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v) and v > 0)
-            ):
-                raise ConfigError(key, v, "a finite number > 0")
-        elif kind == "int":
-            low = rule[1]
-            if isinstance(v, bool) or not isinstance(v, int) or v < low:
-                raise ConfigError(key, v, f"an integer >= {low}")
-        elif kind == "choice" and v not in rule[1]:
-            raise ConfigError(key, v, f"one of {list(rule[1])}")
 
 
 @dataclass
@@ -181,184 +155,6 @@ class Fatigue:
         _check(self, "market.fatigue")
 
 
-@dataclass
-class Ads:
-    """Moments ads: CPM-priced impressions with a frequency cap.
-
-    The budget is paced evenly over the remaining days, but a day's budget is at least the
-    platform's minimum (so a small budget runs on fewer days) and at most ``daily_budget_max``;
-    only impressions served are paid (CPM). An impression makes the consumer aware; a click
-    converts with ``click_conversion``; an aware consumer who saw an ad in the last
-    ``view_days`` days (today included) converts with ``view_conversion`` per day
-    (view-through).
-    """
-
-    cpm: float = 100.0
-    min_daily_budget: float = 1000.0
-    daily_budget_max: float = 5000.0
-    frequency_cap_days: int = 2
-    targeting: str = "non_customers"
-    communities: list[int] = field(default_factory=list)
-    ctr: float = 0.008
-    click_conversion: float = 0.05
-    view_conversion: float = 0.0002
-    view_days: int = 7
-    repeat_decay: float = 0.85
-    social_boost: float = 2.0
-    follow_on_click: float = 0.3
-    _rules: ClassVar[dict] = {
-        "cpm": ("pos",),
-        "min_daily_budget": ("nonneg",),
-        "daily_budget_max": ("nonneg",),
-        "frequency_cap_days": ("int", 1),
-        "targeting": ("choice", ("random", "non_customers", "friends", "community")),
-        "ctr": ("prob",),
-        "click_conversion": ("prob",),
-        "view_conversion": ("prob",),
-        "view_days": ("int", 0),
-        "repeat_decay": ("prob",),
-        "social_boost": ("nonneg",),
-        "follow_on_click": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.ads")
-        if self.min_daily_budget > self.daily_budget_max:
-            raise ConfigError(
-                "market.ads.min_daily_budget",
-                self.min_daily_budget,
-                f"<= market.ads.daily_budget_max={self.daily_budget_max}",
-            )
-        if self.targeting == "community" and not self.communities:
-            raise ConfigError(
-                "market.ads.communities", self.communities, "a non-empty list of community ids"
-            )
-
-
-@dataclass
-class Vip:
-    """VIP group (strong brand tie): entry rule, perks, monitoring and win-back."""
-
-    entry: str = "purchases"
-    min_purchases: int = 2
-    capacity: int = 500
-    cost_per_member_month: float = 15.0
-    repurchase_boost: float = 2.5
-    advocacy_strong: float = 0.01
-    advocacy_weak: float = 0.002
-    birthday_trust: float = 0.1
-    birthday_cost: float = 20.0
-    inactive_days: int = 60
-    winback_cost: float = 10.0
-    winback_success: float = 0.5
-    _rules: ClassVar[dict] = {
-        "entry": ("choice", ("purchases", "top")),
-        "min_purchases": ("int", 1),
-        "capacity": ("int", 1),
-        "cost_per_member_month": ("nonneg",),
-        "repurchase_boost": ("nonneg",),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-        "birthday_trust": ("prob",),
-        "birthday_cost": ("nonneg",),
-        "inactive_days": ("int", 1),
-        "winback_cost": ("nonneg",),
-        "winback_success": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.vip")
-
-
-@dataclass
-class Advocates:
-    """Recruited advocates: bridges (structural holes), hubs (KOL) or random consumers (KOC).
-
-    Each gets a free sample (a unit at cost) and a fee, and posts about the product for
-    ``campaign_days`` days with the given per-tie hazards. With ``joint_every_days > 0`` each
-    advocate also posts into one of the brand's customer groups that often (a joint campaign
-    across groups, rotating over the groups), seen by every member like a shared purchase.
-    """
-
-    name: str = "bridging"
-    target: str = "bridges"
-    fee: float = 500.0
-    campaign_days: int = 30
-    advocacy_strong: float = 0.004
-    advocacy_weak: float = 0.003
-    joint_every_days: int = 0
-    _rules: ClassVar[dict] = {
-        "name": ("choice", ("bridging", "kol", "koc")),
-        "target": ("choice", ("bridges", "hubs", "random")),
-        "fee": ("nonneg",),
-        "campaign_days": ("int", 1),
-        "joint_every_days": ("int", 0),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, f"market.{self.name}")
-
-
-@dataclass
-class Coupons:
-    """Coupons sent to followers with a mass message; used on any purchase while valid (a
-    first purchase or a repeat), paid per redemption."""
-
-    value: float = 10.0
-    every_days: int = 30
-    valid_days: int = 14
-    redeem: float = 0.01
-    _rules: ClassVar[dict] = {
-        "value": ("pos",),
-        "every_days": ("int", 1),
-        "valid_days": ("int", 1),
-        "redeem": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.coupons")
-
-
-@dataclass
-class Referral:
-    """Share-for-reward: customers share after a purchase; paid per successful referral."""
-
-    reward: float = 15.0
-    share_days: int = 14
-    advocacy_strong: float = 0.004
-    advocacy_weak: float = 0.002
-    _rules: ClassVar[dict] = {
-        "reward": ("pos",),
-        "share_days": ("int", 1),
-        "advocacy_strong": ("prob",),
-        "advocacy_weak": ("prob",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.referral")
-
-
-@dataclass
-class GroupBuy:
-    """Group-buy (拼团): a consumer joins once ``team_size - 1`` friends bought recently."""
-
-    team_size: int = 3
-    window_days: int = 3
-    join: float = 0.05
-    discount: float = 15.0
-    _rules: ClassVar[dict] = {
-        "team_size": ("int", 2),
-        "window_days": ("int", 1),
-        "join": ("prob",),
-        "discount": ("pos",),
-    }
-
-    def __post_init__(self):
-        _check(self, "market.groupbuy")
-
-
 def _bridging() -> Advocates:
     return Advocates(name="bridging", target="bridges", fee=500.0, joint_every_days=7)
 
@@ -394,33 +190,12 @@ class MarketParams:
                 raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))
 
 
-#: Strategies a play can fund, in the order of the spend columns.
-STRATEGIES: tuple[str, ...] = (
-    "vip",
-    "ads",
-    "bridging",
-    "kol",
-    "koc",
-    "coupons",
-    "referral",
-    "groupbuy",
-)
+#: Strategies a play can fund, in the order of the spend columns (from the registry).
+STRATEGIES = _STRATEGIES
 
 
 def _default_splits() -> dict:
-    third = 1.0 / 3.0
-    return {
-        "none": {},
-        "vip": {"vip": 1.0},
-        "ads": {"ads": 1.0},
-        "bridging": {"bridging": 1.0},
-        "kol": {"kol": 1.0},
-        "koc": {"koc": 1.0},
-        "coupons": {"coupons": 1.0},
-        "referral": {"referral": 1.0},
-        "groupbuy": {"groupbuy": 1.0},
-        "mix": {"vip": third, "ads": third, "bridging": third},
-    }
+    return default_splits()
 
 
 def _default_plays() -> list:

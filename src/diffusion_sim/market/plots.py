@@ -12,28 +12,14 @@ import numpy as np
 
 from ..results import atomic_write
 from .compare import Comparison
+from .registry import CAUSE_COLOURS
 
 __all__ = ["plot_comparison"]
 
 _COLOURS = ("#555555", "#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d")
-#: Channels shown in the attribution panel (others are summed into "other").
-_CHANNELS = ("none", "external", "strong", "weak", "ad", "group", "vip", "bridge", "kol",
-             "koc", "coupon", "referral", "groupbuy")  # fmt: skip
-_CHANNEL_COLOURS = {
-    "none": "#bbbbbb",
-    "external": "#e6a23c",
-    "strong": "#c0392b",
-    "weak": "#2e86c1",
-    "ad": "#f1c40f",
-    "group": "#16a085",
-    "vip": "#8e44ad",
-    "bridge": "#27ae60",
-    "kol": "#d35400",
-    "koc": "#a3e4d7",
-    "coupon": "#f5b7b1",
-    "referral": "#5d6d7e",
-    "groupbuy": "#1abc9c",
-}
+#: Channels shown in the attribution panel and their colours (from the registry).
+_CHANNEL_COLOURS = {c.name.lower(): colour for c, colour in CAUSE_COLOURS.items()}
+_CHANNELS = tuple(_CHANNEL_COLOURS)
 
 
 def plot_comparison(comp: Comparison, path, title: str = "") -> Path:

@@ -11,28 +11,10 @@ import pandas as pd
 from ..states import CAUSE_NAMES, STATE_NAMES, Cause, State
 from . import _kernels as kern
 from .params import STRATEGIES
+from .registry import TALLIES
 
 __all__ = ["LEVELS", "TALLIES", "MarketRun"]
 
-#: Per-step flows counted by the kernels (column names, in ``tally`` order).
-TALLIES: tuple[str, ...] = (
-    "impressions",
-    "clicks",
-    "messages_delivered",
-    "coupons_issued",
-    "muted",
-    "new_aware_by_ads",
-    "purchases",
-    "repeat_purchases",
-    "service_failures",
-    "new_followers",
-    "exits",
-    "coupons_redeemed",
-    "referrals",
-    "groupbuys",
-    "vip_repeat_purchases",
-)
-assert len(TALLIES) == kern.N_TALLY
 #: Levels recorded after each step.
 LEVELS: tuple[str, ...] = ("followers", "vip_members", "churned", "repeat_customers")
 

@@ -1,0 +1,1 @@
+"""Brand-wide behaviour in every play: advocacy posts, settlement, group broadcasts."""

@@ -1,0 +1,120 @@
+"""Word of mouth of the brand's posters (VIP members, advocates, referrers): their posts
+summed over their ties into each consumer's log-survival by advocacy kind."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from ...contagion import MAX_PARTS
+from ...kernels._variants import serial_and_parallel
+from .._kernels import (  # constants of the market kernels
+    ADOPTED,
+    AdvocacyTable,
+    Posts,
+)
+from ..channels import ADVOCACY
+
+
+@njit(cache=True, inline="always")
+def _advocacy_part(lo_j, hi_j, ties, state, posts, table):
+    """Targets ``lo_j <= i < hi_j`` only; they are listed from ``touched[lo_j]``."""
+    indptr, indices, tie = ties
+    sources, kinds, weight, b_s, b_w = posts
+    L, flag, touched = table
+    nt = 0
+    for a in range(sources.shape[0]):
+        j = sources[a]
+        k = kinds[a]
+        bs = min(b_s[k] * weight[a], 1.0)
+        bw = min(b_w[k] * weight[a], 1.0)
+        ls = math.log1p(-bs) if bs < 1.0 else -np.inf
+        lw = math.log1p(-bw) if bw < 1.0 else -np.inf
+        e = indptr[j]
+        end = indptr[j + 1]
+        while e < end and indices[e] < lo_j:  # rows are sorted: skip to this part
+            e += 1
+        while e < end:
+            i = indices[e]
+            if i >= hi_j:
+                break
+            x = ls if tie[e] != 0 else lw
+            e += 1
+            if state[i] == ADOPTED or x == 0.0:
+                continue
+            if not flag[i]:
+                flag[i] = True
+                touched[lo_j + nt] = i
+                nt += 1
+            L[i, k] += x  # one row per consumer: its kinds share a cache line
+    return nt
+
+
+def _advocacy(ties, state, posts, table, parts):
+    """Log-survival of each non-adopter against the posts of today's advocates.
+
+    ``ties`` is the graph's CSR (indptr, indices, tie class), ``posts`` a :class:`Posts` and
+    ``table`` an :class:`AdvocacyTable`. ``L[i, k] += log(1 - b)`` for every tie from a source
+    of kind ``k`` to ``i``, with ``b`` the per-tie hazard of the tie's class times the source's
+    weight (trust). Targets are listed in ``touched`` once (``flag`` marks them); returns how
+    many. The targets are split into ``parts`` ranges of consumer ids, one task each; every
+    part adds a target's terms in source order, so ``L`` is the same for any number of parts
+    (only the order of ``touched`` differs).
+    """
+    n = state.shape[0]
+    touched = table.touched
+    part_nt = np.zeros(parts, dtype=np.int64)
+    for p in prange(parts):
+        lo_j = p * n // parts
+        hi_j = (p + 1) * n // parts
+        part_nt[p] = _advocacy_part(lo_j, hi_j, ties, state, posts, table)
+    nt = 0
+    for p in range(parts):  # close the gaps between the parts' lists
+        lo_j = p * n // parts
+        for a in range(part_nt[p]):
+            touched[nt + a] = touched[lo_j + a]
+        nt += part_nt[p]
+    return nt
+
+
+_advocacy_serial, _advocacy_parallel = serial_and_parallel(_advocacy)
+
+
+def advocacy_pass(model, t: int) -> int:
+    """Fill the model's log-survival table from the posts of every play's posters today
+    (:meth:`~diffusion_sim.market.plays._base.Play.posters`, in registry order); returns how
+    many consumers it touched."""
+    m = model
+    parts, kinds = [], []
+    for play in m.plays.values():
+        posts = play.posters(t)
+        if posts is not None:
+            parts.append(posts[0])
+            kinds.append(posts[1])
+    if not parts:
+        return 0
+    src = np.concatenate(parts)
+    if src.size == 0:
+        return 0
+    kind = np.concatenate(kinds)
+    weights = m.trust[src] / m.params.trust.initial
+    g = m.graph
+    work = int(m._degree[src].sum())  # ties to visit
+    par = m.engine._use_parallel(work)
+    fn = _advocacy_parallel if par else _advocacy_serial
+    n_parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
+    posts = Posts(src, kind, weights, *advocacy_hazards(m.params))
+    table = AdvocacyTable(m._L, m._flag, m._touched)
+    return fn((g.indptr, g.indices, g.tie), m.engine.state, posts, table, n_parts)
+
+
+def advocacy_hazards(params) -> tuple[np.ndarray, np.ndarray]:
+    """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
+    kinds = [getattr(params, ch.play) for ch in ADVOCACY]
+    return (
+        np.array([k.advocacy_strong for k in kinds]),
+        np.array([k.advocacy_weak for k in kinds]),
+    )

@@ -1,0 +1,134 @@
+"""Recruited advocates: bridges (structural holes), hubs (KOL) and random consumers (KOC),
+three strategies of one play.
+
+At ``t = 0`` each strategy's budget buys as many advocates as it covers at a fee plus a free
+sample (a unit at cost), chosen by ``target``; they count as customers (cause BRIDGE, KOL or
+KOC) but not as purchases. For ``campaign_days`` days they post (channels ``bridge_posts``,
+``kol_posts``, ``koc_posts``) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak``
+times their trust over the initial trust; bridges with ``joint_every_days > 0`` also post into
+one customer group that often (channel ``joint_posts``, rotating over the groups). No tally;
+the cost is paid at recruitment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ...graph.bridges import bridge_scores
+from ...rng import uniforms
+from ...states import State
+from .._validate import check_fields
+from ..channels import ADVOCACY_ROW
+from ._base import Play
+
+__all__ = ["Advocates", "AdvocatesPlay"]
+
+
+@dataclass
+class Advocates:
+    """Recruited advocates: bridges (structural holes), hubs (KOL) or random consumers (KOC).
+
+    Each gets a free sample (a unit at cost) and a fee, and posts about the product for
+    ``campaign_days`` days with the given per-tie hazards. With ``joint_every_days > 0`` each
+    advocate also posts into one of the brand's customer groups that often (a joint campaign
+    across groups, rotating over the groups), seen by every member like a shared purchase.
+    """
+
+    name: str = "bridging"
+    target: str = "bridges"
+    fee: float = 500.0
+    campaign_days: int = 30
+    advocacy_strong: float = 0.004
+    advocacy_weak: float = 0.003
+    joint_every_days: int = 0
+    _rules: ClassVar[dict] = {
+        "name": ("choice", ("bridging", "kol", "koc")),
+        "target": ("choice", ("bridges", "hubs", "random")),
+        "fee": ("nonneg",),
+        "campaign_days": ("int", 1),
+        "joint_every_days": ("int", 0),
+        "advocacy_strong": ("prob",),
+        "advocacy_weak": ("prob",),
+    }
+
+    def __post_init__(self):
+        check_fields(self, f"market.{self.name}")
+
+
+class AdvocatesPlay(Play):
+    """Bridging, KOL and KOC: recruitment at ``t = 0``, then the campaign's posts."""
+
+    module = "advocates"
+
+    def __init__(self, model):
+        super().__init__(model)
+        n = model.graph.n
+        self.row = np.zeros(n, np.int8)  # advocates' table row (0: not an advocate)
+        self.until = np.zeros(n, np.int32)  # last day of each advocate's campaign
+        self.campaign_end = 0  # last day any advocate posts
+        self.joint = np.zeros(model.group_count.shape[0], np.int64)
+
+    def start(self) -> None:
+        """Recruit advocates (free sample plus fee) with each strategy's budget."""
+        m = self.model
+        unit = m.params.product.unit_cost
+        eng = m.engine
+        for strategy in self.strategies():
+            name = strategy.name
+            (cause,) = strategy.causes
+            s = m.strategy_index[name]
+            adv = getattr(m.params, strategy.section)
+            price = adv.fee + unit
+            k = int(m.remaining[s] // price) if price > 0 else 0
+            free = np.flatnonzero(eng.state != State.ADOPTED)
+            k = min(k, free.size)
+            if k == 0:
+                continue
+            ids = self._rank(adv.target, free)[:k]
+            new = eng.seed(ids, cause)
+            m._new[0] = m._new[0] + new
+            self.row[ids] = ADVOCACY_ROW[name]
+            self.until[ids] = adv.campaign_days
+            m.channel[ids] = cause
+            m.purchases[ids] = 0  # a free sample is not a purchase
+            cost = k * price
+            m.remaining[s] -= cost
+            m._spend[0][s] += cost
+            m._channel_new[0][cause] += k
+        self.campaign_end = int(self.until.max(initial=0))
+
+    def _rank(self, target: str, free: np.ndarray) -> np.ndarray:
+        m = self.model
+        g = m.graph
+        if target == "hubs":
+            deg = g.degree()[free]
+            return free[np.lexsort((free, -deg))]
+        if target == "random":
+            u = uniforms(m.market_key, 3, free, 3)  # substep 3 of t = 0: recruitment
+            return free[np.argsort(u, kind="stable")]
+        sc = bridge_scores(g)
+        reach = sc["communities_reached"][free]
+        con = np.nan_to_num(sc["constraint"][free], nan=np.inf)
+        return free[np.lexsort((free, con, -reach))]
+
+    def posters(self, t: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.campaign_end < t:
+            return None
+        adv = np.flatnonzero((self.row > 0) & (self.until >= t))
+        return adv, self.row[adv].astype(np.int64)
+
+    def joint_posts(self, t: int) -> np.ndarray:
+        """Posts of bridge advocates in each customer group today (joint campaigns)."""
+        m = self.model
+        every = m.params.bridging.joint_every_days
+        self.joint[:] = 0
+        ng = int(m._n_groups[0])
+        if every == 0 or ng == 0 or (t - 1) % every != 0 or self.campaign_end < t:
+            return self.joint
+        adv = np.flatnonzero((self.row == ADVOCACY_ROW["bridging"]) & (self.until >= t))
+        # rotate so that over the campaign each advocate meets different groups
+        np.add.at(self.joint, (np.arange(adv.size) + t) % ng, 1)
+        return self.joint

@@ -1,0 +1,89 @@
+"""Coupons: sent to followers with a mass message, used on any purchase while valid (a first
+purchase or a repeat), paid per redemption.
+
+Channel: ``coupon`` (cause COUPON) while a coupon is valid, hazard ``redeem`` per day (the
+prepare pass); a valid coupon also raises the repeat-purchase chance (settle pass) and is
+used up by any purchase. Tallies: ``coupons_issued``, ``coupons_redeemed``. Cost: ``value``
+per redemption; a coupon day issues only as many as the budget left covers if every coupon
+out were redeemed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _kernels as kern
+from .._validate import check_fields
+from ._base import Play
+
+__all__ = ["Coupons", "CouponsPlay"]
+
+
+@dataclass
+class Coupons:
+    """Coupons sent to followers with a mass message; used on any purchase while valid (a
+    first purchase or a repeat), paid per redemption."""
+
+    value: float = 10.0
+    every_days: int = 30
+    valid_days: int = 14
+    redeem: float = 0.01
+    _rules: ClassVar[dict] = {
+        "value": ("pos",),
+        "every_days": ("int", 1),
+        "valid_days": ("int", 1),
+        "redeem": ("prob",),
+    }
+
+    def __post_init__(self):
+        check_fields(self, "market.coupons")
+
+
+@njit(cache=True)
+def _issue(t, limit, quota, valid, rel, coupon_until, msgs_month, touch, coupon_rx):
+    """Coupon day: up to ``limit`` coupons, in consumer order, to followers without a valid
+    one and with quota left (a coupon is an enterprise mass message). Returns how many."""
+    left = limit
+    for i in range(rel.shape[0]):
+        if left == 0:
+            break
+        if rel[i] != kern.ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
+            left -= 1
+            msgs_month[i] += 1
+            coupon_until[i] = t + valid - 1
+            touch[i] = kern.C_COUPON
+            coupon_rx[i] = 1
+    return limit - left
+
+
+class CouponsPlay(Play):
+    """The coupons strategy."""
+
+    module = "coupons"
+
+    def _limit(self, t: int) -> int:
+        m = self.model
+        p = m.params.coupons
+        left = m.remaining[m.strategy_index["coupons"]]
+        if left <= 0 or (t - 1) % p.every_days != 0:
+            return 0
+        outstanding = np.count_nonzero(m.coupon_until >= t)
+        # every coupon out may be redeemed: keep their value reserved
+        return max(0, int((left - outstanding * p.value) // p.value))
+
+    def plan(self, t: int) -> None:
+        limit = self._limit(t)
+        if limit:
+            m = self.model
+            g = m.params.groups
+            issued = _issue(t, limit, g.monthly_quota, m.params.coupons.valid_days, m.rel,
+                            m.coupon_until, m.msgs_month, m.touch, m._coupon_rx)  # fmt: skip
+            m._tally_today[kern.K_COUPONS_ISSUED] += issued
+
+    def settle(self, t: int, tally: np.ndarray) -> None:
+        m = self.model
+        m._pay("coupons", tally[kern.K_COUPONS_REDEEMED] * m.params.coupons.value)

@@ -1,0 +1,193 @@
+"""VIP groups (the strong brand tie): entry, fees, perks, monitoring and win-back.
+
+Plan: members pay ``cost_per_member_month / 30`` a day; a birthday brings a perk and a trust
+boost; a member idle for ``inactive_days`` gets a win-back action (``winback_success``) or is
+demoted; followers with ``min_purchases`` purchases are admitted, best customers first, while
+their fees to the horizon are covered (``entry = "top"``: one group of ``capacity``). Members
+repurchase ``repurchase_boost`` times as often (settle pass) and post (channel ``vip_posts``,
+cause VIP) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak`` times their trust over
+the initial trust. Tally: ``vip_repeat_purchases``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from ...rng import uniforms
+from ...states import Relationship
+from .. import _kernels as kern
+from .._validate import check_fields
+from ..channels import ADVOCACY_ROW
+from ._base import Play
+
+__all__ = ["Vip", "VipPlay"]
+
+STRONG = kern.STRONG
+WEAK = kern.WEAK
+
+
+@dataclass
+class Vip:
+    """VIP group (strong brand tie): entry rule, perks, monitoring and win-back."""
+
+    entry: str = "purchases"
+    min_purchases: int = 2
+    capacity: int = 500
+    cost_per_member_month: float = 15.0
+    repurchase_boost: float = 2.5
+    advocacy_strong: float = 0.01
+    advocacy_weak: float = 0.002
+    birthday_trust: float = 0.1
+    birthday_cost: float = 20.0
+    inactive_days: int = 60
+    winback_cost: float = 10.0
+    winback_success: float = 0.5
+    _rules: ClassVar[dict] = {
+        "entry": ("choice", ("purchases", "top")),
+        "min_purchases": ("int", 1),
+        "capacity": ("int", 1),
+        "cost_per_member_month": ("nonneg",),
+        "repurchase_boost": ("nonneg",),
+        "advocacy_strong": ("prob",),
+        "advocacy_weak": ("prob",),
+        "birthday_trust": ("prob",),
+        "birthday_cost": ("nonneg",),
+        "inactive_days": ("int", 1),
+        "winback_cost": ("nonneg",),
+        "winback_success": ("prob",),
+    }
+
+    def __post_init__(self):
+        check_fields(self, "market.vip")
+
+
+@njit(cache=True)
+def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members, eligible):
+    """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
+    one less than ``inactive_days`` ago (so a member demoted for inactivity comes back only
+    after buying again); in consumer order. Returns (members, candidates)."""
+    nm = 0
+    ne = 0
+    for i in range(rel.shape[0]):
+        r = rel[i]
+        if r == STRONG:
+            members[nm] = i
+            nm += 1
+        elif (
+            r == WEAK
+            and purchases[i] >= min_purchases
+            and last_buy[i] >= 0
+            and t - last_buy[i] < inactive_days
+        ):
+            eligible[ne] = i
+            ne += 1
+    return nm, ne
+
+
+class VipPlay(Play):
+    """The VIP strategy: today's members (``members``) and the number of VIP groups opened."""
+
+    module = "vip"
+
+    def __init__(self, model):
+        super().__init__(model)
+        n = model.graph.n
+        self._members_buf = np.empty(n, np.int64)
+        self._eligible_buf = np.empty(n, np.int64)
+        self._none = np.zeros(0, np.int64)
+        self.members = self._none
+        self.n_groups = 0
+
+    def plan(self, t: int) -> None:
+        m = self.model
+        p = m.params.vip
+        s = m.strategy_index["vip"]
+        fee_day = p.cost_per_member_month / 30.0
+        days_left = m.horizon - t + 1
+        if self.n_groups == 0 and m.remaining[s] <= 0:
+            self.members = self._none
+            return
+        n_mem, n_el = _vip_scan(
+            t,
+            m.rel,
+            m.purchases,
+            m.last_buy,
+            p.min_purchases,
+            p.inactive_days,
+            self._members_buf,
+            self._eligible_buf,
+        )
+        members = self._members_buf[:n_mem].copy()
+        committed = members.size * fee_day * days_left
+        free = m.remaining[s] - committed
+        # birthdays: a perk and a trust boost, if the budget allows
+        bd = members[m.birthday[members] == t % 365]
+        if bd.size and p.birthday_cost >= 0:
+            k = bd.size if p.birthday_cost == 0 else int(max(free, 0) // p.birthday_cost)
+            bd = bd[: min(bd.size, k)]
+            m.trust[bd] = np.minimum(1.0, m.trust[bd] + p.birthday_trust)
+            m._pay("vip", bd.size * p.birthday_cost)
+            free -= bd.size * p.birthday_cost
+        # monitoring: members inactive for inactive_days get a win-back action or are demoted
+        since = np.maximum(m.last_buy[members], m.active_since[members])
+        idle = members[t - since >= p.inactive_days]
+        if idle.size:
+            k = idle.size if p.winback_cost == 0 else int(max(free, 0) // p.winback_cost)
+            tried = idle[: min(idle.size, k)]
+            m._pay("vip", tried.size * p.winback_cost)
+            free -= tried.size * p.winback_cost
+            ok = uniforms(m.market_key, 4 * t + 2, tried, 0) < p.winback_success
+            m.active_since[tried[ok]] = t
+            self._demote(np.concatenate([tried[~ok], idle[tried.size :]]))
+            members = members[m.rel[members] == Relationship.STRONG]
+            committed = members.size * fee_day * days_left
+            free = m.remaining[s] - committed
+        # admissions, best customers first, while their fees to the horizon are covered
+        if m.remaining[s] > 0:
+            el = self._eligible_buf[:n_el]  # followers who bought >= min_purchases times
+            if el.size:
+                order = np.lexsort((el, -m.last_buy[el], -m.purchases[el]))
+                el = el[order]
+                per = fee_day * days_left
+                k = el.size if per == 0 else int(max(free, 0) // per)
+                if p.entry == "top":
+                    k = min(k, max(p.capacity - members.size, 0))
+                el = el[: min(k, el.size)]
+                self._admit(el, t)
+                members = np.sort(np.concatenate([members, el]))
+        m._pay("vip", members.size * fee_day)
+        self.members = members
+
+    def _admit(self, ids: np.ndarray, t: int) -> None:
+        m = self.model
+        cap = m.params.vip.capacity
+        for i in ids:
+            v = self.n_groups - 1
+            if v < 0 or m.vip_count[v] >= cap:
+                self.n_groups += 1
+                v += 1
+                if v >= m.vip_count.shape[0]:
+                    m.vip_count = np.concatenate([m.vip_count, np.zeros_like(m.vip_count)])
+            m.vip_group[i] = v
+            m.vip_count[v] += 1
+        m.rel[ids] = Relationship.STRONG
+        m.active_since[ids] = t
+
+    def _demote(self, ids: np.ndarray) -> None:
+        m = self.model
+        if ids.size == 0:
+            return
+        v = m.vip_group[ids]
+        np.subtract.at(m.vip_count, v[v >= 0], 1)
+        m.vip_group[ids] = -1
+        m.rel[ids] = Relationship.WEAK
+
+    def posters(self, t: int) -> tuple[np.ndarray, np.ndarray] | None:
+        p = self.model.params.vip
+        if not (p.advocacy_strong > 0 or p.advocacy_weak > 0) or not self.members.size:
+            return None
+        return self.members, np.full(self.members.size, ADVOCACY_ROW["vip"], np.int64)
