@@ -532,6 +532,16 @@ def test_campaign_job_writes_overrides(tmp_path):
     )
     assert spec.market.ads.ctr == pytest.approx(y["market"]["ads"]["ctr"])
     assert "market.ads.view_conversion" in out.text
+    # daily rows: row t is day t
+    daily = tmp_path / "daily.csv"
+    pd.DataFrame({"t": range(1, 11), "impressions": 900, "clicks": 6}).to_csv(daily, index=False)
+    spec = build(_campaign_cfg(daily, "calibrate.time_unit=day", "calibrate.particles=10",
+                               "calibrate.generations=1", "sim.replications=2"))  # fmt: skip
+    from diffusion_sim.decide.campaign import calibrate_campaign, read_campaign
+
+    cal = calibrate_campaign(spec, spec.make_graph(), read_campaign(daily, "day"))
+    assert list(cal.band["t"].unique()) == list(range(1, 11))
+    assert cal.start["market.ads.ctr"] == pytest.approx(6 / 900)
 
 
 def test_campaign_columns_come_from_the_market():
