@@ -450,6 +450,173 @@ def test_calibrate_job_writes_overrides(tmp_path):
         run(_compose("job=calibrate", f"calibrate.data={bad}"), tmp_path / "bad")
 
 
+# --- calibrate: campaign mode -------------------------------------------------------------
+CAMPAIGN_TRUTH = {"ctr": 0.012, "click_conversion": 0.08}
+
+
+def _campaign_data(weeks=6, seed=7):
+    """Weekly campaign results of play 'ads' (20,000 CNY) made by the market itself with the
+    known rates CAMPAIGN_TRUTH, on the market the campaign config below builds."""
+    from diffusion_sim.config import build
+    from diffusion_sim.market.model import MarketModel
+
+    truth = [f"market.ads.{k}={v}" for k, v in CAMPAIGN_TRUTH.items()]
+    spec = build(_compose("job=compare", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
+                          *truth))  # fmt: skip
+    f = MarketModel(spec.make_graph(), spec.rule, spec.market, spec.plan.budgets("ads"),
+                    horizon=7 * weeks, seeding=spec.seeding, seed=seed).run()  # fmt: skip
+    f = f.to_frame()
+    week = (f["step"] - 1) // 7 + 1
+    cols = {"impressions": "impressions", "clicks": "clicks", "new_followers": "follows",
+            "new_channel_ad": "orders_ad", "new_channel_none": "orders_none"}  # fmt: skip
+    d = f[f["step"] >= 1].groupby(week[f["step"] >= 1])[list(cols)].sum().rename(columns=cols)
+    return d.rename_axis("t").reset_index()
+
+
+def _campaign_cfg(path, *overrides):
+    return _compose(
+        "job=calibrate", "calibrate.mode=campaign", f"calibrate.data={path}",
+        "calibrate.time_unit=week", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
+        "sim.progress=false", *overrides,
+    )  # fmt: skip
+
+
+def test_campaign_calibration_covers_the_truth(tmp_path):
+    """Weekly campaign results the market made with known ctr and click_conversion: the 95 %
+    intervals cover them, the weights sum to 1 and the band holds most observations."""
+    from diffusion_sim.config import build
+    from diffusion_sim.decide.campaign import calibrate_campaign, read_campaign
+
+    data = _campaign_data()
+    path = tmp_path / "campaign.csv"
+    data.to_csv(path, index=False)
+    spec = build(_campaign_cfg(
+        path, "calibrate.params=[market.ads.ctr,market.ads.click_conversion]",
+        "calibrate.particles=30", "calibrate.generations=4", "sim.replications=8",
+    ))  # fmt: skip
+    obs = read_campaign(path, "week")
+    assert "new_followers" in obs.columns and "follows" not in obs.columns  # alias resolved
+    cal = calibrate_campaign(spec, spec.make_graph(), obs)
+    est = cal.estimates.set_index("param")
+    for k, v in CAMPAIGN_TRUTH.items():
+        r = est.loc[f"market.ads.{k}"]
+        assert r["low"] <= v <= r["high"], (k, r.to_dict())
+    # moment start: ctr from the totals (a lower bound: repeat impressions click less)
+    assert est.loc["market.ads.ctr", "start"] == pytest.approx(
+        data["clicks"].sum() / data["impressions"].sum()
+    )
+    assert np.isclose(cal.posterior["weight"].sum(), 1.0)
+    b = cal.band
+    inside = (b["low"] <= b["observed"]) & (b["observed"] <= b["high"])
+    assert inside.mean() >= 0.7
+
+
+def test_campaign_job_writes_overrides(tmp_path):
+    """The campaign mode writes the curve mode's files; calibration.yaml's nested values
+    compose as market overrides."""
+    import yaml
+
+    from diffusion_sim.cli import run
+    from diffusion_sim.config import build
+
+    path = tmp_path / "campaign.csv"
+    _campaign_data(weeks=3).to_csv(path, index=False)
+    out = run(_campaign_cfg(path, "calibrate.particles=10", "calibrate.generations=2",
+                            "sim.replications=3"), tmp_path / "out")  # fmt: skip
+    for name in ("calibration.yaml", "posterior.csv", "calibration.csv", "calibration.png"):
+        assert (tmp_path / "out" / name).is_file(), name
+    y = yaml.safe_load((tmp_path / "out" / "calibration.yaml").read_text())
+    assert set(y["market"]["ads"]) == {"ctr", "click_conversion", "view_conversion"}
+    spec = build(
+        _compose("job=compare", *(f"market.ads.{k}={v}" for k, v in y["market"]["ads"].items()))
+    )
+    assert spec.market.ads.ctr == pytest.approx(y["market"]["ads"]["ctr"])
+    assert "market.ads.view_conversion" in out.text
+    # daily rows: row t is day t
+    daily = tmp_path / "daily.csv"
+    pd.DataFrame({"t": range(1, 11), "impressions": 900, "clicks": 6}).to_csv(daily, index=False)
+    spec = build(_campaign_cfg(daily, "calibrate.time_unit=day", "calibrate.particles=10",
+                               "calibrate.generations=1", "sim.replications=2"))  # fmt: skip
+    from diffusion_sim.decide.campaign import calibrate_campaign, read_campaign
+
+    cal = calibrate_campaign(spec, spec.make_graph(), read_campaign(daily, "day"))
+    assert list(cal.band["t"].unique()) == list(range(1, 11))
+    assert cal.start["market.ads.ctr"] == pytest.approx(6 / 900)
+
+
+def test_campaign_columns_come_from_the_market():
+    """Accepted columns: every tally, spend, orders_<code> for every channel code, aliases."""
+    from diffusion_sim.decide.campaign import ALIASES, campaign_columns
+    from diffusion_sim.market.results import TALLIES
+    from diffusion_sim.states import CAUSE_NAMES
+
+    cols = campaign_columns()
+    assert set(TALLIES) <= set(cols) and {f"orders_{c}" for c in CAUSE_NAMES} <= set(cols)
+    assert cols["follows"] == "new_followers" and set(ALIASES) <= set(cols)
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("week,clicks\n1,3\n2,4\n", "column t"),
+        ("t,clicks,likes\n1,3,1\n2,4,1\n", "'likes'"),
+        ("t,clicks,orders_ad\n1,3,1\n2,-4,1\n", "'clicks'"),
+        ("t,clicks\n1,3\n2,x\n", "'clicks'"),
+        ("t\n1\n2\n", "count column"),
+        ("t,follows,new_followers\n1,3,3\n2,4,4\n", "'new_followers'"),
+        ("t,clicks\n0,3\n1,4\n", "column 't'"),
+        ("t,clicks\n1,3\n", "2 rows"),
+    ],
+)
+def test_bad_campaign_data_is_one_line(tmp_path, text, column):
+    from diffusion_sim.config import build
+    from diffusion_sim.errors import ConfigError
+
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        build(_campaign_cfg(path))
+    msg = str(err.value)
+    assert msg.startswith("calibrate.data=") and str(path) in msg and column in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("calibrate.mode=survey", "calibrate.mode"),
+        ("calibrate.params=[market.ads.targeting]", "calibrate.params"),
+        ("calibrate.params=[graph.n]", "calibrate.params"),
+        ("calibrate.play=tv", "calibrate.play"),
+        ("calibrate.time_unit=month", "calibrate.time_unit"),
+        ("calibrate.population=1000", "calibrate.population"),
+    ],
+)
+def test_bad_campaign_values(tmp_path, override, key):
+    from diffusion_sim.config import build
+    from diffusion_sim.errors import ConfigError
+
+    path = tmp_path / "ok.csv"
+    path.write_text("t,clicks\n1,3\n2,4\n")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")) as err:
+        build(_campaign_cfg(path, override))
+    assert err.value.key == key
+
+
+def test_shipped_campaign_example_builds():
+    """experiment=calibrate_campaign composes and its shipped data reads (generated by the
+    model: the header says so)."""
+    from pathlib import Path
+
+    from diffusion_sim.config import build
+    from diffusion_sim.decide.campaign import read_campaign
+
+    spec = build(_compose("experiment=calibrate_campaign"))
+    assert spec.calibrate.mode == "campaign" and spec.plan.budget == 20_000
+    assert "Made by the model itself" in Path(spec.calibrate.data).read_text()
+    assert len(read_campaign(spec.calibrate.data, "week")) == 8
+
+
 # --- uncertainty --------------------------------------------------------------------------
 def test_zero_width_ranges_equal_the_plain_comparison(small_market):
     """With every range of zero width at the configured values each parameter set is the

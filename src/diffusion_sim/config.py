@@ -326,13 +326,15 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     market = market_params(c.get("market") or {})
     plan_values = dict(c.get("compare") or {})
     n_sets = _int("compare.uncertainty", plan_values.pop("uncertainty", 0), 0)
-    if job in MARKET_JOBS:
+    # calibrate.mode=campaign runs the brand's play on the market: a market job too
+    campaign = job == "calibrate" and (c.get("calibrate") or {}).get("mode") == "campaign"
+    if job in MARKET_JOBS or campaign:
         if rule_name != "ties":
             raise ConfigError(
                 "contagion", rule_name,
                 f"'ties' for the {job} job (job=diffuse runs plain diffusion with any rule)",
             )  # fmt: skip
-        if steps < 1:
+        if steps < 1 and not campaign:  # a campaign's horizon is its data's span
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         plan = _make(Compare, plan_values, "compare")
     else:
@@ -354,11 +356,21 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         here = Path(data) if data else None
         if here is not None and not here.is_file() and not here.is_absolute():
             here = Path(__file__).resolve().parent / data
+        columns = "t and campaign counts" if campaign else "t, adopters"
         if here is None or not here.is_file():
             raise ConfigError(
-                "calibrate.data", data, "an existing CSV file with columns t, adopters"
+                "calibrate.data", data, f"an existing CSV file with columns {columns}"
             )
         decide["calibrate"] = replace(decide["calibrate"], data=str(here))
+        if campaign:  # the data checked before any work: columns, counts, periods, the play
+            from .decide.campaign import read_campaign
+
+            read_campaign(here, decide["calibrate"].time_unit)
+            if decide["calibrate"].play not in plan.splits:
+                raise ConfigError(
+                    "calibrate.play", decide["calibrate"].play,
+                    f"a play of compare.splits: {list(plan.splits)}",
+                )  # fmt: skip
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
         plan, backend, workers, **decide,

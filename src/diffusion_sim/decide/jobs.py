@@ -41,6 +41,14 @@ def run_job(spec, graph, out_dir, *, progress: bool = False, plot: bool = True):
         if plot:
             files["plot"] = plot_optimization(result, out_dir / "optimize.png", graph.name)
         return result, files, format_optimization(result, graph.name, spec.steps)
+    if spec.job == "calibrate" and spec.calibrate.mode == "campaign":
+        from .campaign import format_campaign, plot_campaign, run_calibrate_campaign
+
+        result, files = run_calibrate_campaign(spec, graph, out_dir, progress=progress)
+        files["summary"] = files["estimates"]
+        if plot:
+            files["plot"] = plot_campaign(result, out_dir / "calibration.png")
+        return result, files, format_campaign(result)
     if spec.job == "calibrate":
         from .calibrate import format_calibration, plot_calibration, run_calibrate
 

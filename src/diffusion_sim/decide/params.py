@@ -17,7 +17,9 @@ from ..errors import ConfigError
 from ..market.params import STRATEGIES
 
 __all__ = [
+    "CALIBRATE_MODES",
     "CALIBRATE_PARAMS",
+    "CAMPAIGN_DEFAULT_PARAMS",
     "CalibrateParams",
     "CurvesParams",
     "OptimizeParams",
@@ -28,6 +30,15 @@ __all__ = [
 #: Parameters ``job=calibrate`` can fit, with their prior ranges (log-uniform) for the
 #: ABC-SMC, relative to the Bass start: ``[start / spread, start * spread]``.
 CALIBRATE_PARAMS = ("contagion.alpha", "contagion.beta_strong", "contagion.beta_weak", "graph.n")
+#: Modes of ``job=calibrate``: the adoption curve (word-of-mouth rates) or the brand's campaign
+#: results (market rates, :mod:`diffusion_sim.decide.campaign`).
+CALIBRATE_MODES = ("curve", "campaign")
+#: Parameters fitted by ``calibrate.mode=campaign`` unless ``calibrate.params`` says otherwise.
+CAMPAIGN_DEFAULT_PARAMS = (
+    "market.ads.ctr",
+    "market.ads.click_conversion",
+    "market.ads.view_conversion",
+)
 
 #: Days per unit of the data's time column.
 TIME_UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
@@ -148,15 +159,25 @@ class CalibrateParams:
 
     Parameters
     ----------
+    mode : {"curve", "campaign"}
+        ``curve``: fit the ``ties`` rule to a cumulative adoption curve; ``campaign``: fit
+        market rates to the brand's campaign results (:mod:`diffusion_sim.decide.campaign`).
     data : str or None
-        CSV with columns ``t`` (in ``time_unit``) and ``adopters`` (cumulative count).
+        Curve mode: CSV with columns ``t`` (in ``time_unit``) and ``adopters`` (cumulative
+        count). Campaign mode: ``t`` and counts per period
+        (:func:`diffusion_sim.decide.campaign.campaign_columns`).
     time_unit : {"day", "week", "month", "year"}
     population : float or None
         Observed adopters a share of 1 stands for (the market potential); None: the Bass
         fit's ``m``. With ``graph.n`` fitted, the market potential is ``population`` times
         ``graph.n / graph.n of the config``.
-    params : list of str
-        Parameters to fit, from :data:`CALIBRATE_PARAMS`.
+    params : list of str or None
+        Parameters to fit. Curve mode: from :data:`CALIBRATE_PARAMS` (None: the three rates).
+        Campaign mode: numeric ``market.<section>.<key>`` rates and ``contagion.*`` rates
+        (None: :data:`CAMPAIGN_DEFAULT_PARAMS`).
+    play : str
+        Campaign mode: the play of ``compare.splits`` that produced the data, run with
+        ``compare.budget`` as its budget over the data's span.
     spread : float
         Prior of each parameter: log-uniform on ``[start / spread, start * spread]``.
     particles : int
@@ -170,24 +191,43 @@ class CalibrateParams:
     """
 
     data: str | None = None
+    mode: str = "curve"
     time_unit: str = "day"
     population: float | None = None
-    params: list[str] = field(
-        default_factory=lambda: ["contagion.alpha", "contagion.beta_strong", "contagion.beta_weak"]
-    )
+    params: list[str] | None = None
+    play: str = "ads"
     spread: float = 10.0
     particles: int = 60
     generations: int = 6
     quantile: float = 0.5
 
     def __post_init__(self):
+        if self.mode not in CALIBRATE_MODES:
+            raise ConfigError("calibrate.mode", self.mode, f"one of {list(CALIBRATE_MODES)}")
         if self.time_unit not in TIME_UNITS:
             raise ConfigError("calibrate.time_unit", self.time_unit, f"one of {list(TIME_UNITS)}")
         if self.population is not None:
             _num("calibrate.population", self.population, strict=True)
+            if self.mode == "campaign":
+                raise ConfigError(
+                    "calibrate.population", self.population,
+                    "null in campaign mode (graph.n is the campaign's market)",
+                )  # fmt: skip
+        if not isinstance(self.play, str) or not self.play:
+            raise ConfigError("calibrate.play", self.play, "a play name of compare.splits")
+        if self.params is None:
+            self.params = list(
+                CAMPAIGN_DEFAULT_PARAMS if self.mode == "campaign" else CALIBRATE_PARAMS[:3]
+            )
+        self.params = list(self.params)
         if not self.params:
             raise ConfigError("calibrate.params", list(self.params), "at least one parameter")
-        for p in self.params:
+        if self.mode == "campaign":
+            from .campaign import check_campaign_param
+
+            for p in self.params:
+                check_campaign_param(p)
+        for p in self.params if self.mode == "curve" else ():
             if p not in CALIBRATE_PARAMS:
                 raise ConfigError("calibrate.params", p, f"some of {list(CALIBRATE_PARAMS)}")
         if len(set(self.params)) != len(self.params):
