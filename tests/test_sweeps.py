@@ -195,14 +195,20 @@ def test_reused_folder_is_refused_overwritten_or_skipped(tmp_path):
     assert "sim:\n  steps: 21" in (tmp_path / "out" / "config.yaml").read_text()
 
 
-@pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "SIGTERM"),
-                                             (signal.SIGINT, 130, "Ctrl-C")])  # fmt: skip
-def test_signal_ends_with_one_line_and_a_marked_folder(tmp_path, sig, code, word):
+@pytest.mark.parametrize(
+    "sig, code, word, cold",
+    [(signal.SIGTERM, 143, "SIGTERM", True), (signal.SIGINT, 130, "Ctrl-C", False)],
+)
+def test_signal_ends_with_one_line_and_a_marked_folder(tmp_path, sig, code, word, cold):
+    """``cold``: an empty numba cache, so the signal arrives while kernels compile (an
+    exception raised inside numba's compiler crashed the process with SIGSEGV before the
+    handler waited for the compiler lock)."""
     out = tmp_path / "out"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")} if cold else None
     p = subprocess.Popen(
         [*_cmd(), "graph.n=20000", "sim.replications=20", "sim.progress=false",
          f"hydra.run.dir={out}"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     deadline = time.time() + 120
     while not (out / INCOMPLETE).exists() and time.time() < deadline:

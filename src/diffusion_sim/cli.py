@@ -309,8 +309,36 @@ class Terminated(BaseException):
     temporary files are removed on the way out as for Ctrl-C."""
 
 
-def _on_sigterm(signum, frame):
-    raise Terminated()
+_PENDING: list[type[BaseException]] = []
+
+
+def _compiling() -> bool:
+    from numba.core.compiler_lock import global_compiler_lock
+
+    return global_compiler_lock.is_locked()
+
+
+def _raise_pending(signum, frame):
+    if _compiling():  # still inside numba's compiler: look again shortly
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        return
+    raise _PENDING.pop()()
+
+
+def _interrupt(exc: type[BaseException]):
+    """A handler for SIGTERM / SIGINT that raises ``exc`` where Python next runs, except
+    inside numba's compiler (or while it loads a kernel from the cache): an exception thrown
+    into LLVM there can crash the process, so it is raised as soon as compilation ends."""
+
+    def handler(signum, frame):
+        if _compiling():
+            _PENDING.append(exc)
+            signal.signal(signal.SIGALRM, _raise_pending)
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            return
+        raise exc()
+
+    return handler
 
 
 def _error(text: str, code: int):
@@ -532,7 +560,8 @@ def main() -> None:
     _check_experiments(args)
     argv, created = _output_dirs(args)
     sys.argv = [sys.argv[0], *argv]
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, _interrupt(Terminated))
+    previous_int = signal.signal(signal.SIGINT, _interrupt(KeyboardInterrupt))
     # Hydra prints its errors as a (shortened) stack; with FULL_ERROR they reach us instead
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
@@ -550,6 +579,7 @@ def main() -> None:
         _error("terminated (SIGTERM)", 128 + signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         for path in reversed(created):  # folders made here and left empty by a rejection
             with contextlib.suppress(OSError):
                 path.rmdir()
