@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError
+from ._validate import MAX_CNY
 from ._validate import check_fields as _check
 from .plays.ads import Ads
 from .plays.advocates import Advocates
@@ -229,9 +230,9 @@ class Compare:
         if (
             isinstance(b, bool)
             or not isinstance(b, int | float)
-            or not (math.isfinite(b) and b >= 0)
+            or not (math.isfinite(b) and 0 <= b <= MAX_CNY)
         ):
-            raise ConfigError("compare.budget", b, "a finite amount of CNY >= 0")
+            raise ConfigError("compare.budget", b, f"an amount of CNY in [0, {MAX_CNY:,.0f}]")
         if not self.plays:
             raise ConfigError("compare.plays", list(self.plays), "at least one play")
         if len(set(self.plays)) != len(self.plays):

@@ -58,7 +58,7 @@ class Ads:
     social_boost: float = 2.0
     follow_on_click: float = 0.3
     _rules: ClassVar[dict] = {
-        "cpm": ("pos",),
+        "cpm": ("range", 0.1, 10_000.0),  # CNY per 1,000 impressions; WeChat 50-180 [AD1]
         "min_daily_budget": ("nonneg",),
         "daily_budget_max": ("nonneg",),
         "frequency_cap_days": ("int", 1),
