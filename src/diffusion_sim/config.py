@@ -27,6 +27,7 @@ from .market.params import (
     Fatigue,
     GroupBuy,
     Groups,
+    Livestream,
     MarketParams,
     Product,
     Referral,
@@ -378,6 +379,7 @@ _MARKET_PARTS = {
     "coupons": Coupons,
     "referral": Referral,
     "groupbuy": GroupBuy,
+    "livestream": Livestream,
 }
 
 
