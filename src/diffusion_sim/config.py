@@ -27,6 +27,7 @@ from .market.params import (
     Fatigue,
     GroupBuy,
     Groups,
+    Livestream,
     MarketParams,
     Product,
     Referral,
@@ -390,6 +391,7 @@ _MARKET_PARTS = {
     "coupons": Coupons,
     "referral": Referral,
     "groupbuy": GroupBuy,
+    "livestream": Livestream,
 }
 
 

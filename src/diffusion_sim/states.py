@@ -4,7 +4,7 @@ Every array of consumer states holds the small integer codes of :class:`State`, 
 adoption records one code of :class:`Cause`. Kernels receive the plain integers
 (``int(State.ADOPTED)``) so that Python and compiled code can never disagree on a code.
 
-Codes 3–15 of :class:`State` are reserved. Codes 5–13 of :class:`Cause` are the brand's
+Codes 3–15 of :class:`State` are reserved. Codes 5–14 of :class:`Cause` are the brand's
 channels (:mod:`diffusion_sim.market`); the same codes serve as the last-touch *channel code*
 (渠道活码) that a brand would record, with ``NONE`` for an untracked (organic) path.
 """
@@ -59,6 +59,8 @@ class Cause(IntEnum):
     REFERRAL = 12
     #: a group-buy (拼团) team completed with friends
     GROUPBUY = 13
+    #: a livestream session (直播带货) of the brand's host
+    LIVESTREAM = 14
 
 
 class Relationship(IntEnum):

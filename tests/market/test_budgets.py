@@ -83,7 +83,8 @@ def test_invariants_hold_every_step(budget):
     r = m.result()
     assert r.new_by_cause.sum() == r.customers[-1] == r.new_by_channel.sum()
     # the limits were actually reached, so the checks above were not vacuous
-    assert m.msgs_month.max() == quota and m.group_count.max() == p.groups.capacity
+    # (a new group opens only once the newest is full: a second group means one reached capacity)
+    assert m.msgs_month.max() == quota and m._n_groups[0] >= 2
     assert (
         r.tally[:, kern.K_IMPRESSIONS].sum() > 0 and r.tally[:, kern.K_COUPONS_REDEEMED].sum() > 0
     )

@@ -39,18 +39,19 @@ def capture_extra(m: MarketModel) -> list:
 
 
 def test_the_table_has_a_row_for_every_channel():
-    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 12
+    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 13
     assert set(ADVOCACY) <= set(CHANNELS)
     assert {c.cause for c in CHANNELS} >= {Cause.AD, Cause.GROUP, Cause.COUPON, Cause.GROUPBUY,
                                            Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC,
-                                           Cause.REFERRAL}  # fmt: skip
+                                           Cause.REFERRAL, Cause.LIVESTREAM}  # fmt: skip
 
 
-def test_all_twelve_channels_at_once_combine_to_one_minus_the_product_of_survivals():
+def test_all_thirteen_channels_at_once_combine_to_one_minus_the_product_of_survivals():
     """A consumer reached by every channel on day 1 (ad click and view-through, broadcast,
     two shares and a joint post in its group, a coupon, a group-buy, and posts of a VIP member,
-    a bridge, a KOL, a KOC and a referrer, each weighted by the poster's trust):
-    h = 1 - prod_c (1 - h_c) over all 12, and the trust multiplier is its own trust / initial."""
+    a bridge, a KOL, a KOC and a referrer, each weighted by the poster's trust, and a
+    livestream session it watches): h = 1 - prod_c (1 - h_c) over all 13, and the trust
+    multiplier is its own trust / initial."""
     n = 12
     pairs = list(itertools.combinations(range(n), 2))
     strong = [(u, v) for u, v in pairs if (u + v) % 2 == 0]
@@ -61,7 +62,10 @@ def test_all_twelve_channels_at_once_combine_to_one_minus_the_product_of_surviva
     c1, v1, b1, sc, red, gbj = 0.01, 0.02, 0.03, 0.04, 0.05, 0.06
     adv_s = {"vip": 0.07, "bridging": 0.08, "kol": 0.09, "koc": 0.1, "referral": 0.11}
     adv_w = {k: x / 3 for k, x in adv_s.items()}
-    p = market_params(_twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w))
+    live = 0.12
+    sections = _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w)
+    sections["livestream"] = {"group_watch": 1.0, "conversion": live, "fee": 1.0}
+    p = market_params(sections)
     unit = p.product.unit_cost
     budgets = {**dict.fromkeys(STRATEGIES, 1e4), "bridging": unit, "kol": unit, "koc": unit}
     m = MarketModel(g, TiesRule(), p, budgets, horizon=2, seeding=Seeding(nodes=[9, 10, 11]),
@@ -94,6 +98,7 @@ def test_all_twelve_channels_at_once_combine_to_one_minus_the_product_of_surviva
         tie = int(ties[list(nbrs).index(i)])
         b = (adv_s if tie == 1 else adv_w)[name] * trust[name] / t0
         hz.append(b)
+    hz.append(live)  # the livestream is listed last
     assert len(hz) == N_CHANNELS
     expect = 1 - math.prod(1 - x for x in hz)
     assert h[i] == pytest.approx(expect, rel=1e-12)
@@ -123,7 +128,7 @@ def _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w) -> dict:
 
 
 def dense_market_run(seeds=(0, 1, 2), days=6) -> list[int]:
-    """A dense market (communities of 40, 10 weak ties each) with all 8 strategies funded and
+    """A dense market (communities of 40, 10 weak ties each) with all strategies funded and
     every channel busy: before the channel table was sized by the registry, numba's bounds
     check stopped this run on day 3 (more than 8 channels for one consumer)."""
     g = GENERATORS["clustered"](n=1500, group_size=40, weak_ties=10.0, seed=1)

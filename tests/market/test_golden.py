@@ -31,7 +31,15 @@ PINNED = {
 }
 
 
+#: Columns of plays added after the digest was pinned (none of them funded here): they must be
+#: all zero and are left out of the digest, so the pinned numbers of the older plays stand.
+NEWER = ("livestream", "live_")
+
+
 def _sha(frame) -> str:
+    newer = [c for c in frame.columns if any(k in c for k in NEWER)]
+    assert (frame[newer].to_numpy() == 0).all(), "an unfunded play acted"
+    frame = frame.drop(columns=newer)
     text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -33,6 +33,7 @@ C_COUPON = np.int8(Cause.COUPON)
 C_REFERRAL = np.int8(Cause.REFERRAL)
 C_GROUPBUY = np.int8(Cause.GROUPBUY)
 C_BRIDGE = np.int8(Cause.BRIDGE)
+C_LIVESTREAM = np.int8(Cause.LIVESTREAM)
 
 
 class EngineView(NamedTuple):
@@ -93,6 +94,8 @@ class Plan(NamedTuple):
     recent: np.ndarray
     L: np.ndarray  # today's advocacy table (an AdvocacyTable's L and flag)
     flag: np.ndarray
+    live_today: np.ndarray  # viewers of today's livestream session (cleared here)
+    live_h: float  # a viewer's hazard of buying during the session
 
 
 class Flows(NamedTuple):
@@ -189,6 +192,9 @@ K_COUPONS_REDEEMED = TALLY_INDEX["coupons_redeemed"]
 K_REFERRALS = TALLY_INDEX["referrals"]
 K_GROUPBUYS = TALLY_INDEX["groupbuys"]
 K_VIP_REPEAT = TALLY_INDEX["vip_repeat_purchases"]
+K_LIVE_SESSIONS = TALLY_INDEX["live_sessions"]
+K_LIVE_VIEWERS = TALLY_INDEX["live_viewers"]
+K_LIVE_SALES = TALLY_INDEX["live_sales"]
 N_TALLY = len(TALLY_INDEX)
 
 
@@ -210,6 +216,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         plan.recent,
     )
     L, flag = plan.L, plan.flag
+    live_today, live_h = plan.live_today, plan.live_h
     follow_new, bcast_rx, muted = flows.follow_new, flows.bcast_rx, flows.muted
     h_x, c_x, m_x = extra
     tally = flows.tally_blocks[b]
@@ -295,6 +302,12 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     hz[nh] = -math.expm1(L[i, k])
                     cz[nh] = ADVOCACY_CAUSES[k]
                     nh += 1
+        if live_today[i]:  # a viewer of today's livestream session
+            live_today[i] = 0
+            if not adopted and live_h > 0.0:
+                hz[nh] = live_h
+                cz[nh] = C_LIVESTREAM
+                nh += 1
         # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
         if nh == 0:
             h_x[i] = 0.0

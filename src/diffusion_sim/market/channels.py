@@ -50,6 +50,7 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("coupon", "coupons", Cause.COUPON),
     Channel("groupbuy", "groupbuy", Cause.GROUPBUY),
     *ADVOCACY,
+    Channel("livestream", "livestream", Cause.LIVESTREAM),
 )
 
 #: Rows of the per-consumer channel table (a compile-time constant in the kernels).

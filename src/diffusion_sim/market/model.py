@@ -252,8 +252,10 @@ class MarketModel(DiffusionModel):
             self._next_shares,
         )
         adv = kern.AdvocacyTable(self._L, self._flag, self._touched)
+        live = self.plays["livestream"]
         plan = kern.Plan(self._ad_today, bool(bcast), self._coupon_rx, bool(groupbuy.on),
-                         groupbuy.recent, self._L, self._flag)  # fmt: skip
+                         groupbuy.recent, self._L, self._flag, live.live_today,
+                         float(p.livestream.conversion))  # fmt: skip
         flows = kern.Flows(self._follow_new, self._bcast_rx, self._muted, self._n_muted,
                            self._tally_blocks)  # fmt: skip
         extra = kern.Extra(self._h, self._c, self._m)
@@ -272,7 +274,8 @@ class MarketModel(DiffusionModel):
         self._counts.append(eng.counts.copy())
         self._spend.append(self._spend_today)
         self._tally.append(tally)
-        self._revenue.append(tally[kern.K_PURCHASES] * p.product.price)
+        cut = sum(play.price_cut(tally) for play in self.plays.values())  # live discounts
+        self._revenue.append(tally[kern.K_PURCHASES] * p.product.price - cut)
         self._service.append(n_rec * p.trust.recovery_cost)
         self._levels.append(levels)
         self._channel_new.append(channel_new)

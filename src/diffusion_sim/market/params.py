@@ -25,6 +25,7 @@ from .plays.ads import Ads
 from .plays.advocates import Advocates
 from .plays.coupons import Coupons
 from .plays.groupbuy import GroupBuy
+from .plays.livestream import Livestream
 from .plays.referral import Referral
 from .plays.vip import Vip
 from .registry import STRATEGIES as _STRATEGIES
@@ -39,6 +40,7 @@ __all__ = [
     "Fatigue",
     "GroupBuy",
     "Groups",
+    "Livestream",
     "MarketParams",
     "Product",
     "Referral",
@@ -184,6 +186,7 @@ class MarketParams:
     coupons: Coupons = field(default_factory=Coupons)
     referral: Referral = field(default_factory=Referral)
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
+    livestream: Livestream = field(default_factory=Livestream)
 
     def __post_init__(self):
         for name in ("bridging", "kol", "koc"):

@@ -48,6 +48,7 @@ STRATEGY_TABLE: tuple[Strategy, ...] = (
     Strategy("coupons", "coupons", "coupons", (Cause.COUPON,)),
     Strategy("referral", "referral", "referral", (Cause.REFERRAL,)),
     Strategy("groupbuy", "groupbuy", "groupbuy", (Cause.GROUPBUY,)),
+    Strategy("livestream", "livestream", "livestream", (Cause.LIVESTREAM,)),
 )
 #: Strategy names, in the order of the spend columns.
 STRATEGIES: tuple[str, ...] = tuple(s.name for s in STRATEGY_TABLE)
@@ -78,6 +79,9 @@ TALLY_TABLE: tuple[Tally, ...] = (
     Tally("referrals", "referral"),
     Tally("groupbuys", "groupbuy"),
     Tally("vip_repeat_purchases", "vip"),
+    Tally("live_sessions", "livestream"),
+    Tally("live_viewers", "livestream"),
+    Tally("live_sales", "livestream"),
 )
 #: Tally column names, in ``tally`` order.
 TALLIES: tuple[str, ...] = tuple(t.name for t in TALLY_TABLE)
@@ -99,6 +103,7 @@ CAUSE_COLOURS: dict[Cause, str] = {
     Cause.COUPON: "#f5b7b1",
     Cause.REFERRAL: "#5d6d7e",
     Cause.GROUPBUY: "#1abc9c",
+    Cause.LIVESTREAM: "#e84393",
 }
 
 #: The mix play: a third of the budget each to VIP groups, ads and bridges.

@@ -12,12 +12,13 @@ from .ads import AdsPlay
 from .advocates import AdvocatesPlay
 from .coupons import CouponsPlay
 from .groupbuy import GroupBuyPlay
+from .livestream import LivestreamPlay
 from .referral import ReferralPlay
 from .vip import VipPlay
 
 __all__ = ["PLAYS", "Play"]
 
 _CLASSES = {c.module: c for c in (AdsPlay, AdvocatesPlay, CouponsPlay, GroupBuyPlay,
-                                  ReferralPlay, VipPlay)}  # fmt: skip
+                                  LivestreamPlay, ReferralPlay, VipPlay)}  # fmt: skip
 #: Play class of each module named in the registry, in registry order.
 PLAYS: dict[str, type[Play]] = {s.module: _CLASSES[s.module] for s in STRATEGY_TABLE}

@@ -12,7 +12,10 @@ with its own parameters (a dataclass that is also its Hydra schema, ``market.<se
     the consumers who post about the product today and their advocacy kind (rows of the
     advocates' table, :data:`~diffusion_sim.market.channels.ADVOCACY`), or ``None``;
 ``settle(t, tally)``
-    after the day's purchases: pay for the outcomes it is charged for.
+    after the day's purchases: pay for the outcomes it is charged for;
+``price_cut(tally)``
+    revenue given up today on sales it discounts (a live discount), subtracted from
+    ``purchases × price``.
 
 Exposures (a play's channels) are turned into hazards in the compiled prepare pass, whose
 table has one row per registered channel (:mod:`diffusion_sim.market.channels`).
@@ -74,3 +77,7 @@ class Play:
 
     def settle(self, t: int, tally: np.ndarray) -> None:
         """After the day's purchases (``tally`` is today's tally row)."""
+
+    def price_cut(self, tally: np.ndarray) -> float:
+        """Revenue given up today on discounted sales (after ``settle``), CNY."""
+        return 0.0
