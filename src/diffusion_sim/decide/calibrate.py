@@ -474,6 +474,12 @@ def run_calibrate(spec, graph, out_dir, *, progress: bool = False):
     (estimates), ``calibration_band.csv`` into ``out_dir``."""
     data = read_curve(spec.calibrate.data)
     cal = calibrate_curve(spec, graph, data, progress=progress)
+    return cal, write_calibration(cal, calibration_yaml(cal, spec.calibrate.data), out_dir)
+
+
+def write_calibration(cal, text: str, out_dir) -> dict[str, Path]:
+    """The files of either calibration mode: ``calibration.yaml`` (``text``), the posterior
+    draws, the estimates and the fitted band (each written atomically)."""
     out_dir = Path(out_dir)
     files = {
         "calibration": out_dir / "calibration.yaml",
@@ -481,12 +487,11 @@ def run_calibrate(spec, graph, out_dir, *, progress: bool = False):
         "estimates": out_dir / "calibration.csv",
         "band": out_dir / "calibration_band.csv",
     }
-    text = calibration_yaml(cal, spec.calibrate.data)
     atomic_write(files["calibration"], lambda p: p.write_text(text))
     atomic_write(files["posterior"], lambda p: cal.posterior.to_csv(p, index=False))
     atomic_write(files["estimates"], lambda p: cal.estimates.to_csv(p, index=False))
     atomic_write(files["band"], lambda p: cal.band.to_csv(p, index=False))
-    return cal, files
+    return files
 
 
 def format_calibration(cal: Calibration) -> str:

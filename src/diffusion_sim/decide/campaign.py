@@ -37,9 +37,8 @@ from ..errors import ConfigError
 from ..market.model import MarketModel
 from ..market.params import MarketParams
 from ..market.results import TALLIES
-from ..results import atomic_write
 from ..states import CAUSE_NAMES
-from .calibrate import _wquantile, abc_smc
+from .calibrate import _wquantile, abc_smc, write_calibration
 
 __all__ = [
     "ALIASES",
@@ -357,19 +356,7 @@ def run_calibrate_campaign(spec, graph, out_dir, *, progress: bool = False):
     """Campaign mode of ``job=calibrate``: the same files as the curve mode."""
     data = read_campaign(spec.calibrate.data, spec.calibrate.time_unit)
     cal = calibrate_campaign(spec, graph, data, progress=progress)
-    out_dir = Path(out_dir)
-    files = {
-        "calibration": out_dir / "calibration.yaml",
-        "posterior": out_dir / "posterior.csv",
-        "estimates": out_dir / "calibration.csv",
-        "band": out_dir / "calibration_band.csv",
-    }
-    text = campaign_yaml(cal, spec.calibrate.data)
-    atomic_write(files["calibration"], lambda p: p.write_text(text))
-    atomic_write(files["posterior"], lambda p: cal.posterior.to_csv(p, index=False))
-    atomic_write(files["estimates"], lambda p: cal.estimates.to_csv(p, index=False))
-    atomic_write(files["band"], lambda p: cal.band.to_csv(p, index=False))
-    return cal, files
+    return cal, write_calibration(cal, campaign_yaml(cal, spec.calibrate.data), out_dir)
 
 
 def format_campaign(cal: CampaignCalibration) -> str:
@@ -433,7 +420,6 @@ def plot_campaign(cal: CampaignCalibration, path) -> Path:
         extra.axis("off")
     fig.suptitle(f"campaign '{cal.play}', {cal.budget:,.0f} CNY: fitted band over the data")
     fig.tight_layout()
-    path = Path(path)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    from ..plotting import save_png
+
+    return save_png(fig, path)
