@@ -397,13 +397,24 @@ def execute(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | None:
             f"incomplete (marked by {INCOMPLETE})",
             EXIT_FAILED,
         )
-    except KeyboardInterrupt:
-        _error(f"interrupted (Ctrl-C); the outputs in {out_dir} are incomplete "
-               f"(marked by {INCOMPLETE})", 128 + signal.SIGINT)  # fmt: skip
-    except Terminated:
-        _error(f"terminated (SIGTERM); the outputs in {out_dir} are incomplete "
-               f"(marked by {INCOMPLETE})", 128 + signal.SIGTERM)  # fmt: skip
+    except (KeyboardInterrupt, Terminated) as err:
+        _interrupted(err, out_dir)
+    except SystemError as err:
+        # a signal handled while a compiled kernel ran: Python wraps the handler's exception
+        # ("returned a result with an exception set"), its cause is the interrupt
+        cause = err.__cause__ or err.__context__
+        if not isinstance(cause, KeyboardInterrupt | Terminated):
+            raise
+        _interrupted(cause, out_dir)
     return out
+
+
+def _interrupted(err: BaseException, out_dir: Path):
+    """One line for Ctrl-C or SIGTERM during a job, and the shell's exit code."""
+    term = isinstance(err, Terminated)
+    what = "terminated (SIGTERM)" if term else "interrupted (Ctrl-C)"
+    _error(f"{what}; the outputs in {out_dir} are incomplete (marked by {INCOMPLETE})",
+           128 + (signal.SIGTERM if term else signal.SIGINT))  # fmt: skip
 
 
 def _save_hydra_files(cfg: DictConfig, out_dir: Path) -> None:
