@@ -20,13 +20,12 @@ NaN for a consumer without ties, as in networkx's ``constraint`` and ``effective
 
 from __future__ import annotations
 
-import numpy as np
 import numba
+import numpy as np
 from numba import prange
 
 from ..kernels._sort import sort_range
 from ..kernels._variants import serial_and_parallel
-
 from .social_graph import SocialGraph
 
 __all__ = ["bridge_scores"]
