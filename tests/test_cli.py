@@ -12,11 +12,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
+from conftest import run_cli
 from diffusion_sim.cli import CONF_DIR, run
 from diffusion_sim.config import build
 from diffusion_sim.errors import ConfigError
-
-from conftest import run_cli
 
 
 def _cmd():
@@ -114,9 +113,8 @@ def test_config_groups_compose_and_build():
         for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster",
                   "complete"):  # fmt: skip
             for c in ("ties", "cascade", "threshold"):
-                cfg = compose(config_name="config",
-                              overrides=["job=diffuse", f"graph={g}", f"contagion={c}"])  # fmt: skip
-                spec = build(cfg)
+                over = ["job=diffuse", f"graph={g}", f"contagion={c}"]
+                spec = build(compose(config_name="config", overrides=over))
                 assert spec.graph_kind == g and spec.rule.name == c
 
 
