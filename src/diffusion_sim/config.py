@@ -147,6 +147,11 @@ class SeedingConfig:
     fraction: float = 0.0
     hubs: int = 0
     nodes: list[Any] = field(default_factory=list)
+    focal: int = 0
+    influence: int = 0
+    epsilon: float = 0.1
+    delta: float | None = None
+    influence_key: int = 0
 
 
 @dataclass
@@ -161,6 +166,7 @@ class SimConfig:
     workers: int | None = None
     resume: bool = False
     overwrite: bool = False
+    fresh_graph: bool = False
 
 
 @dataclass
@@ -253,6 +259,14 @@ class RunSpec:
     optimize: OptimizeParams | None = None
     calibrate: CalibrateParams | None = None
     uncertainty: UncertaintyParams | None = None
+    fresh_graph: bool = False
+
+    def graph_factory(self):
+        """``sim.fresh_graph=true``: the generator with its arguments, called with ``seed=``
+        once per replication (picklable, for the process and Ray backends)."""
+        from functools import partial
+
+        return partial(GENERATORS[self.graph_kind], **self.graph_params)
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -303,6 +317,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     rule_name = con.pop("rule")
     rule = make_rule(rule_name, **con)
     seeding = Seeding(**c["seeding"])
+    if seeding.influence:  # the rule must have a live-edge form: refused before any work
+        from .influence.weights import check_rule
+
+        check_rule(rule)
     sim = c["sim"]
     steps = _int("sim.steps", sim["steps"], 0)
     reps = _int("sim.replications", sim["replications"], 1)
@@ -320,6 +338,19 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         job = "compare" if rule_name == "ties" else "diffuse"
     if job not in JOBS:
         raise ConfigError("job", job, f"one of {['auto', *JOBS]}{did_you_mean(job, JOBS)}")
+    fresh = sim.get("fresh_graph", False)
+    if not isinstance(fresh, bool):
+        raise ConfigError("sim.fresh_graph", fresh, "true or false")
+    if fresh:
+        if kind == "edgelist":
+            raise ConfigError("sim.fresh_graph", fresh,
+                              "false for graph=edgelist (a file is one network)")  # fmt: skip
+        if graph_seed is not None:
+            raise ConfigError("graph.seed", graph_seed,
+                              "null with sim.fresh_graph=true (each replication draws its own)")
+        if job != "diffuse":
+            raise ConfigError("sim.fresh_graph", fresh,
+                              f"false for job={job} (fresh graphs are for job=diffuse)")
     market = plan = None
     if sim.get("check_resources", True):
         check_resources(kind, g, job, steps, reps)
@@ -374,7 +405,7 @@ def build(cfg: DictConfig | dict) -> RunSpec:
                 )  # fmt: skip
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
-        plan, backend, workers, **decide,
+        plan, backend, workers, **decide, fresh_graph=fresh,
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from ..contagion import CascadeRule, ThresholdRule
 from ..errors import ConfigError
 from ..graph.social_graph import SocialGraph
 
-__all__ = ["IC", "LT", "LiveEdge", "live_edge"]
+__all__ = ["IC", "LT", "LiveEdge", "check_rule", "live_edge"]
 
 #: Model codes passed to the kernels.
 IC, LT = 0, 1
@@ -64,6 +64,31 @@ def _by_class(graph: SocialGraph, strong: float, weak: float) -> np.ndarray:
     return np.where(graph.tie == 1, float(strong), float(weak))
 
 
+def check_rule(rule) -> int:
+    """``IC`` or ``LT`` for a rule with a live-edge form, else ``ConfigError`` (one line)."""
+    if isinstance(rule, CascadeRule):
+        return IC
+    if isinstance(rule, ThresholdRule):
+        lt = (
+            rule.mode == "fraction"
+            and rule.distribution == "uniform"
+            and rule.phi_low == 0.0
+            and rule.phi_high == 1.0
+        )
+        if not lt:
+            raise ConfigError(
+                "contagion.distribution", rule.distribution,
+                "'uniform' with phi_low=0, phi_high=1, mode=fraction for influence "
+                "maximisation (the linear threshold model; other thresholds are not submodular)",
+            )  # fmt: skip
+        return LT
+    raise ConfigError(
+        "contagion", getattr(rule, "name", rule),
+        "'cascade' or 'threshold' (uniform thresholds) for influence maximisation: the ties "
+        "rule gives repeated chances every step and has no live-edge form",
+    )  # fmt: skip
+
+
 def live_edge(graph: SocialGraph, rule) -> LiveEdge:
     """The live-edge model of ``rule`` on ``graph``.
 
@@ -83,30 +108,12 @@ def live_edge(graph: SocialGraph, rule) -> LiveEdge:
     ConfigError
         For a rule without a live-edge form (``ties``, fixed or normal thresholds).
     """
-    if isinstance(rule, CascadeRule):
+    if check_rule(rule) == IC:
         return LiveEdge(IC, graph.indptr, graph.indices, _by_class(graph, rule.p_strong,
                                                                     rule.p_weak))  # fmt: skip
-    if isinstance(rule, ThresholdRule):
-        lt = (
-            rule.mode == "fraction"
-            and rule.distribution == "uniform"
-            and rule.phi_low == 0.0
-            and rule.phi_high == 1.0
-        )
-        if not lt:
-            raise ConfigError(
-                "contagion.distribution", rule.distribution,
-                "'uniform' with phi_low=0, phi_high=1, mode=fraction for influence "
-                "maximisation (the linear threshold model; other thresholds are not submodular)",
-            )  # fmt: skip
-        raw = _by_class(graph, rule.w_strong, rule.w_weak)
-        src = np.repeat(np.arange(graph.n), graph.degree())
-        den = np.bincount(src, weights=raw, minlength=graph.n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w = np.where(den[src] > 0, raw / den[src], 0.0)
-        return LiveEdge(LT, graph.indptr, graph.indices, w)
-    raise ConfigError(
-        "contagion", getattr(rule, "name", rule),
-        "'cascade' or 'threshold' (uniform thresholds) for influence maximisation: the ties "
-        "rule gives repeated chances every step and has no live-edge form",
-    )  # fmt: skip
+    raw = _by_class(graph, rule.w_strong, rule.w_weak)
+    src = np.repeat(np.arange(graph.n), graph.degree())
+    den = np.bincount(src, weights=raw, minlength=graph.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(den[src] > 0, raw / den[src], 0.0)
+    return LiveEdge(LT, graph.indptr, graph.indices, w)
