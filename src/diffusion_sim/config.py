@@ -100,6 +100,29 @@ class CompleteGraph:
 
 
 @dataclass
+class RandomRegularGraph:
+    kind: str = "random_regular"
+    n: int = 10_000
+    d: int = 4
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
+class ConfigurationGraph:
+    kind: str = "configuration"
+    n: int | None = 10_000
+    degrees: list[int] | None = None
+    distribution: str | None = "poisson"
+    mean_degree: float = 4.0
+    exponent: float = 2.5
+    k_min: int = 1
+    k_max: int | None = None
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
 class EdgelistGraph:
     kind: str = "edgelist"
     path: str = MISSING
@@ -215,6 +238,8 @@ _GRAPH_SCHEMAS = {
     "watts_strogatz": WattsStrogatzGraph,
     "powerlaw_cluster": PowerlawClusterGraph,
     "complete": CompleteGraph,
+    "random_regular": RandomRegularGraph,
+    "configuration": ConfigurationGraph,
     "edgelist": EdgelistGraph,
 }
 _CONTAGION_SCHEMAS = {
