@@ -141,6 +141,7 @@ class TiesContagion:
     alpha: float = 0.0001
     beta_strong: float = 0.004
     beta_weak: float = 0.002
+    update: str = "synchronous"
 
 
 @dataclass
@@ -148,6 +149,7 @@ class CascadeContagion:
     rule: str = "cascade"
     p_strong: float = 0.3
     p_weak: float = 0.1
+    update: str = "synchronous"
 
 
 @dataclass
@@ -161,6 +163,7 @@ class ThresholdContagion:
     phi_low: float = 0.0
     phi_high: float = 1.0
     phi_sd: float = 0.0
+    update: str = "synchronous"
 
 
 # --- seeding and root ---------------------------------------------------------------------
@@ -391,6 +394,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
                 "contagion", rule_name,
                 f"'ties' for the {job} job (job=diffuse runs plain diffusion with any rule)",
             )  # fmt: skip
+        if getattr(rule, "update", "synchronous") != "synchronous":
+            raise ConfigError("contagion.update", rule.update,
+                              f"'synchronous' for the {job} job (the market's channels are "
+                              "synchronous; job=diffuse runs the contrast)")  # fmt: skip
         if steps < 1 and not campaign:  # a campaign's horizon is its data's span
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         plan = _make(Compare, plan_values, "compare")
