@@ -74,3 +74,27 @@ def test_fresh_graph_per_replication():
         np.testing.assert_array_equal(reps.runs[k].adopted_at, want.run(40).adopted_at)
     g0, g1 = (_factory(s) for s in graph_seeds(7, 2))
     assert not np.array_equal(g0.indptr, g1.indptr)
+
+
+def test_agent_state_and_stage_read_as_enum_members():
+    """Mesa style: ``agent.state is State.ADOPTED`` and ``model.agents.select`` on it."""
+    from diffusion_sim.market.model import MarketModel
+    from diffusion_sim.market.params import MarketParams
+    from diffusion_sim.states import Stage, State
+
+    g = random_regular(300, 4, seed=2)
+    m = DiffusionModel(g, CascadeRule(p_weak=0.3), Seeding(random=5), seed=1)
+    m.run(20)
+    adopted = m.agents.select(lambda a: a.state is State.ADOPTED)
+    assert len(adopted) == m.engine.counts[State.ADOPTED]
+    assert all(isinstance(a.state, State) for a in m.agents)
+    mm = MarketModel(g, TiesRule(0.01, 0.05, 0.05), MarketParams(), {}, horizon=30,
+                     seeding=Seeding(random=20), seed=3)  # fmt: skip
+    mm.run()
+    st, buys, gone = mm.engine.state, mm.purchases, mm.churned.astype(bool)
+    want = np.where(gone, Stage.CHURNED, np.where(st != State.ADOPTED, st,
+                    np.where(buys >= 2, Stage.REPEAT, Stage.CUSTOMER)))  # fmt: skip
+    got = np.array([int(mm.consumer(i).stage) for i in range(g.n)])
+    np.testing.assert_array_equal(got, want)
+    assert all(isinstance(mm.consumer(i).stage, Stage) for i in range(5))
+    assert (got != Stage.UNAWARE).sum() >= 20
