@@ -107,7 +107,8 @@ def test_build_rejects_bad_values(overrides, key):
 
 
 def test_config_groups_compose_and_build():
-    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete"):
+    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete",
+              "random_regular", "configuration"):
         for c in ("ties", "cascade", "threshold"):
             spec = build(_compose("job=diffuse", f"graph={g}", f"contagion={c}"))
             assert spec.graph_kind == g and spec.rule.name == c
