@@ -36,15 +36,17 @@ definition, and the tests compare with that.)
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ..kernels._sort import sort_range
+from ..kernels._variants import serial_and_parallel
 from .social_graph import SocialGraph
 
 __all__ = ["bridge_scores", "tie_weights"]
 
 
-@njit(cache=True, parallel=True)
 def _bridge_scores(indptr, indices, community):
     n = indptr.shape[0] - 1
     constraint = np.full(n, np.nan)
@@ -85,7 +87,7 @@ def _bridge_scores(indptr, indices, community):
         comms = np.empty(d, dtype=np.int32)
         for k in range(d):
             comms[k] = community[indices[lo + k]]
-        comms.sort()
+        sort_range(comms, 0, d)
         own = community[i]
         r = 0
         for k in range(d):
@@ -95,7 +97,12 @@ def _bridge_scores(indptr, indices, community):
     return constraint, esize, reach
 
 
-@njit(cache=True, parallel=True)
+_bridge_scores_serial, _bridge_scores_parallel = serial_and_parallel(_bridge_scores)
+# Tie entries from which the threaded variant is used: below, the scores take milliseconds on
+# one thread and a default-sized run need not compile the threaded variant (several seconds).
+PARALLEL_TIES = 1 << 20
+
+
 def _weighted_scores(indptr, indices, w):
     n = indptr.shape[0] - 1
     total = np.zeros(n)
@@ -176,6 +183,9 @@ def tie_weights(graph: SocialGraph, weight) -> np.ndarray | None:
     return np.ascontiguousarray(w, dtype=np.float64)
 
 
+_weighted_serial, _weighted_parallel = serial_and_parallel(_weighted_scores)
+
+
 def bridge_scores(graph: SocialGraph, weight=None) -> dict[str, np.ndarray]:
     """Burt's constraint, effective size and other communities reached, per consumer.
 
@@ -204,10 +214,13 @@ def bridge_scores(graph: SocialGraph, weight=None) -> dict[str, np.ndarray]:
     >>> round(float(s["constraint"][0]), 4), float(s["effective_size"][0])
     (0.3333, 3.0)
     """
-    c, e, r = _bridge_scores(graph.indptr, graph.indices, graph.community)
+    par = numba.get_num_threads() > 1 and graph.indices.shape[0] >= PARALLEL_TIES
+    fn = _bridge_scores_parallel if par else _bridge_scores_serial
+    c, e, r = fn(graph.indptr, graph.indices, graph.community)
     w = tie_weights(graph, weight)
     if w is None:  # the unweighted kernel: the bridging play's ranking, unchanged
         return {"constraint": c, "effective_size": e, "communities_reached": r}
-    cw, ew, local = _weighted_scores(graph.indptr, graph.indices, w)
+    wfn = _weighted_parallel if par else _weighted_serial
+    cw, ew, local = wfn(graph.indptr, graph.indices, w)
     return {"constraint": cw, "effective_size": ew, "communities_reached": r,
             "local_constraint": local}  # fmt: skip
