@@ -32,6 +32,8 @@ from diffusion_sim.influence import (
 from diffusion_sim.states import State
 
 IC_RULE = CascadeRule(p_strong=0.5, p_weak=0.2)
+#: largest probability < 0.5: RR sets find live ties by geometric skipping, then thinning
+IC_SKIP = CascadeRule(p_strong=0.45, p_weak=0.1)
 LT_RULE = ThresholdRule(distribution="uniform", phi_low=0.0, phi_high=1.0, w_strong=3.0)
 
 
@@ -61,7 +63,7 @@ def test_oracle_analytic():
     assert exact_spread(lt, [0]) == pytest.approx(4.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("rule", [IC_RULE, LT_RULE], ids=["ic", "lt"])
+@pytest.mark.parametrize("rule", [IC_RULE, IC_SKIP, LT_RULE], ids=["ic", "ic-skip", "lt"])
 def test_estimators_match_exact(rule):
     """Monte Carlo worlds and RR sets estimate every single seed's exact spread."""
     g = GRAPHS[0]
