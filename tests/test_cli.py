@@ -111,7 +111,7 @@ def test_build_rejects_bad_values(overrides, key):
 def test_config_groups_compose_and_build():
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):  # once: compose is slow
         for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster",
-                  "complete"):  # fmt: skip
+                  "complete", "random_regular", "configuration"):  # fmt: skip
             for c in ("ties", "cascade", "threshold"):
                 over = ["job=diffuse", f"graph={g}", f"contagion={c}"]
                 spec = build(compose(config_name="config", overrides=over))

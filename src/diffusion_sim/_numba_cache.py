@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-_COMPILED = ["rng.py", "states.py", "kernels", "graph", "market"]
+_COMPILED = ["rng.py", "states.py", "kernels", "graph", "influence", "market"]
 
 
 def _digest() -> str:

@@ -113,7 +113,7 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
         files["config"] = _write_config(cfg, out_dir)
         return DecisionOutput(spec.job, result, files, graph.name, text + f"\noutputs: {out_dir}")
     reps = replicate(
-        graph,
+        spec.graph_factory() if spec.fresh_graph else graph,
         spec.rule,
         spec.seeding,
         steps=spec.steps,
@@ -136,7 +136,8 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
 
         title = f"{graph.name} · {spec.rule.name} · {spec.replications} replications"
         files["plot"] = plot_adoption(reps, out_dir / "adoption_curve.png", title)
-    return RunOutput(reps, files, graph.name)
+    name = graph.name + (" — a fresh graph per replication" if spec.fresh_graph else "")
+    return RunOutput(reps, files, name)
 
 
 def _write_config(cfg: DictConfig, out_dir: Path) -> Path:

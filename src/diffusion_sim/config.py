@@ -100,6 +100,29 @@ class CompleteGraph:
 
 
 @dataclass
+class RandomRegularGraph:
+    kind: str = "random_regular"
+    n: int = 10_000
+    d: int = 4
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
+class ConfigurationGraph:
+    kind: str = "configuration"
+    n: int | None = 10_000
+    degrees: list[int] | None = None
+    distribution: str | None = "poisson"
+    mean_degree: float = 4.0
+    exponent: float = 2.5
+    k_min: int = 1
+    k_max: int | None = None
+    tie: str = "weak"
+    seed: int | None = None
+
+
+@dataclass
 class EdgelistGraph:
     kind: str = "edgelist"
     path: str = MISSING
@@ -118,6 +141,7 @@ class TiesContagion:
     alpha: float = 0.0001
     beta_strong: float = 0.004
     beta_weak: float = 0.002
+    update: str = "synchronous"
 
 
 @dataclass
@@ -125,6 +149,7 @@ class CascadeContagion:
     rule: str = "cascade"
     p_strong: float = 0.3
     p_weak: float = 0.1
+    update: str = "synchronous"
 
 
 @dataclass
@@ -138,6 +163,7 @@ class ThresholdContagion:
     phi_low: float = 0.0
     phi_high: float = 1.0
     phi_sd: float = 0.0
+    update: str = "synchronous"
 
 
 # --- seeding and root ---------------------------------------------------------------------
@@ -147,6 +173,11 @@ class SeedingConfig:
     fraction: float = 0.0
     hubs: int = 0
     nodes: list[Any] = field(default_factory=list)
+    focal: int = 0
+    influence: int = 0
+    epsilon: float = 0.1
+    delta: float | None = None
+    influence_key: int = 0
 
 
 @dataclass
@@ -161,6 +192,7 @@ class SimConfig:
     workers: int | None = None
     resume: bool = False
     overwrite: bool = False
+    fresh_graph: bool = False
 
 
 @dataclass
@@ -209,6 +241,8 @@ _GRAPH_SCHEMAS = {
     "watts_strogatz": WattsStrogatzGraph,
     "powerlaw_cluster": PowerlawClusterGraph,
     "complete": CompleteGraph,
+    "random_regular": RandomRegularGraph,
+    "configuration": ConfigurationGraph,
     "edgelist": EdgelistGraph,
 }
 _CONTAGION_SCHEMAS = {
@@ -253,6 +287,14 @@ class RunSpec:
     optimize: OptimizeParams | None = None
     calibrate: CalibrateParams | None = None
     uncertainty: UncertaintyParams | None = None
+    fresh_graph: bool = False
+
+    def graph_factory(self):
+        """``sim.fresh_graph=true``: the generator with its arguments, called with ``seed=``
+        once per replication (picklable, for the process and Ray backends)."""
+        from functools import partial
+
+        return partial(GENERATORS[self.graph_kind], **self.graph_params)
 
     def make_graph(self) -> SocialGraph:
         if self.graph_kind == "edgelist":
@@ -273,6 +315,9 @@ def _check_seed_ids(seeding: Seeding, n: int) -> None:
     for x in seeding.nodes:
         if isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < n:
             raise ConfigError("seeding.nodes", x, f"a consumer index in [0, {n}) (graph.n={n})")
+    for key in ("hubs", "focal", "influence"):
+        if getattr(seeding, key) > n:
+            raise ConfigError(f"seeding.{key}", getattr(seeding, key), f"at most graph.n={n}")
 
 
 def build(cfg: DictConfig | dict) -> RunSpec:
@@ -313,6 +358,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     seeding = Seeding(**c["seeding"])
     if kind != "edgelist" and isinstance(g.get("n"), int):
         _check_seed_ids(seeding, g["n"])  # before any folder or graph: n is known already
+    if seeding.influence:  # the rule must have a live-edge form: refused before any work
+        from .influence.weights import check_rule
+
+        check_rule(rule)
     sim = c["sim"]
     steps = _int("sim.steps", sim["steps"], 0)
     reps = _int("sim.replications", sim["replications"], 1)
@@ -330,6 +379,19 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         job = "compare" if rule_name == "ties" else "diffuse"
     if job not in JOBS:
         raise ConfigError("job", job, f"one of {['auto', *JOBS]}{did_you_mean(job, JOBS)}")
+    fresh = sim.get("fresh_graph", False)
+    if not isinstance(fresh, bool):
+        raise ConfigError("sim.fresh_graph", fresh, "true or false")
+    if fresh:
+        if kind == "edgelist":
+            raise ConfigError("sim.fresh_graph", fresh,
+                              "false for graph=edgelist (a file is one network)")  # fmt: skip
+        if graph_seed is not None:
+            raise ConfigError("graph.seed", graph_seed,
+                              "null with sim.fresh_graph=true (each replication draws its own)")
+        if job != "diffuse":
+            raise ConfigError("sim.fresh_graph", fresh,
+                              f"false for job={job} (fresh graphs are for job=diffuse)")
     market = plan = None
     if sim.get("check_resources", True):
         check_resources(kind, g, job, steps, reps)
@@ -345,6 +407,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
                 "contagion", rule_name,
                 f"'ties' for the {job} job (job=diffuse runs plain diffusion with any rule)",
             )  # fmt: skip
+        if getattr(rule, "update", "synchronous") != "synchronous":
+            raise ConfigError("contagion.update", rule.update,
+                              f"'synchronous' for the {job} job (the market's channels are "
+                              "synchronous; job=diffuse runs the contrast)")  # fmt: skip
         if steps < 1 and not campaign:  # a campaign's horizon is its data's span
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         plan = _make(Compare, plan_values, "compare")
@@ -384,7 +450,7 @@ def build(cfg: DictConfig | dict) -> RunSpec:
                 )  # fmt: skip
     return RunSpec(
         kind, g, graph_seed, rule, seeding, steps, reps, seed, sim.get("parallel"), job, market,
-        plan, backend, workers, **decide,
+        plan, backend, workers, **decide, fresh_graph=fresh,
     )  # fmt: skip
 
 

@@ -6,7 +6,9 @@ Conventions (``docs/model.md`` gives the equations):
   state after ``t``. ``F_t`` is the adopted share after step ``t``.
 * Updates are synchronous: every probability and threshold of step ``t`` reads only the state
   after step ``t - 1``. Each step first decides every consumer (in parallel blocks if allowed),
-  then applies all adoptions at once.
+  then applies all adoptions at once. ``update="asynchronous"`` (``ties`` and ``threshold``)
+  is the contrast: consumers decide one by one in a random order and see earlier adoptions of
+  the same step (:mod:`diffusion_sim.kernels._async`).
 * Adoption is progressive (never reverts).
 * Every adoption records its step and its cause (:class:`~diffusion_sim.states.Cause`).
 * Random numbers are keyed by (run key, step, consumer) (:mod:`diffusion_sim.rng`), so a run is
@@ -30,6 +32,9 @@ from .kernels._apply import (
     _apply_adoptions_parallel,
     _apply_adoptions_serial,
 )
+from .kernels._async import THRESHOLD as _ASYNC_THRESHOLD
+from .kernels._async import TIES as _ASYNC_TIES
+from .kernels._async import _async_step
 from .kernels._cascade import _cascade_decide_parallel, _cascade_decide_serial
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
@@ -86,6 +91,16 @@ def _prob(key: str, value) -> float:
     return float(value)
 
 
+_UPDATES = ("synchronous", "asynchronous")
+
+
+def _update(value, rule: str) -> None:
+    allowed = _UPDATES if rule != "cascade" else _UPDATES[:1]
+    if value not in allowed:
+        extra = "" if rule != "cascade" else " (a cascade's one chance per tie is synchronous)"
+        raise ConfigError("contagion.update", value, f"one of {list(allowed)}{extra}")
+
+
 def _nonneg(key: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
         raise ConfigError(key, value, "a number >= 0")
@@ -109,14 +124,18 @@ class TiesRule:
         External (advertising, innovation) probability per step; Bass ``p``.
     beta_strong, beta_weak : float
         Word-of-mouth probability per adopter neighbour and step over a strong / weak tie.
+    update : {"synchronous", "asynchronous"}
+        Synchronous steps (default), or random sequential order with immediate visibility.
     """
 
     alpha: float = 0.0
     beta_strong: float = 0.0
     beta_weak: float = 0.0
+    update: str = "synchronous"
     name = "ties"
 
     def __post_init__(self):
+        _update(self.update, "ties")
         _prob("contagion.alpha", self.alpha)
         _prob("contagion.beta_strong", self.beta_strong)
         _prob("contagion.beta_weak", self.beta_weak)
@@ -128,9 +147,11 @@ class CascadeRule:
 
     p_strong: float = 0.0
     p_weak: float = 0.0
+    update: str = "synchronous"
     name = "cascade"
 
     def __post_init__(self):
+        _update(self.update, "cascade")
         _prob("contagion.p_strong", self.p_strong)
         _prob("contagion.p_weak", self.p_weak)
 
@@ -155,6 +176,8 @@ class ThresholdRule:
     distribution : {"fixed", "uniform", "normal"}
         ``uniform`` draws ``phi_i`` from ``[phi_low, phi_high]``; ``normal`` from
         ``N(phi, phi_sd)`` clipped to ``[0, 1]`` (fraction) or ``[0, inf)`` (count).
+    update : {"synchronous", "asynchronous"}
+        Synchronous steps (default), or random sequential order with immediate visibility.
     """
 
     phi: float = 0.18
@@ -165,9 +188,11 @@ class ThresholdRule:
     phi_low: float = 0.0
     phi_high: float = 1.0
     phi_sd: float = 0.0
+    update: str = "synchronous"
     name = "threshold"
 
     def __post_init__(self):
+        _update(self.update, "threshold")
         if self.mode not in _PHI_MODES:
             raise ConfigError("contagion.mode", self.mode, f"one of {list(_PHI_MODES)}")
         if self.distribution not in _PHI_DISTS:
@@ -358,6 +383,8 @@ class Engine:
         rule = self.rule
         if extra is not None and not isinstance(rule, TiesRule):
             raise ValueError("extra hazards are only defined for the ties rule")
+        if rule.update == "asynchronous":
+            return self._async(t, extra)
         if isinstance(rule, TiesRule):
             n = self.graph.n
             h_x, c_x, m_x = extra if extra is not None else _NO_EXTRA
@@ -442,6 +469,28 @@ class Engine:
             )
         return self._apply(nb)
 
+    def _async(self, t: int, extra) -> np.ndarray:
+        """One random-sequential step (``update="asynchronous"``)."""
+        rule = self.rule
+        if extra is not None:
+            raise ValueError("extra hazards (the market) need update='synchronous'")
+        if self.graph.meetings_per_step > 0:
+            raise ConfigError("contagion.update", rule.update,
+                              "'synchronous' with random weak-tie meetings (graph.meetings_per_step)")
+        by = np.zeros(N_CAUSES, dtype=np.int64)
+        ties = isinstance(rule, TiesRule)
+        empty = np.zeros(0)
+        n_new = _async_step(
+            _ASYNC_TIES if ties else _ASYNC_THRESHOLD, t, self.key, self._csr, self.state,
+            self.adopters, self.counts, self.cause, self.adopted_at, self.graph.community,
+            self.comm_adopters, self._pow_s if ties else empty, self._pow_w if ties else empty,
+            rule.alpha if ties else 0.0, empty if ties else self._need,
+            0.0 if ties else rule.w_strong, 0.0 if ties else rule.w_weak, by,
+        )  # fmt: skip
+        # a monotone threshold rule that adopted nobody in a full pass never will
+        self._async_quiet = not ties and n_new == 0
+        return by
+
     def mark_aware(self, consumers) -> int:
         """Consumers who learn of the product without adopting (a brand's ad, a livestream).
 
@@ -496,4 +545,6 @@ class Engine:
         """True when no later step can change anything (cascade/threshold with no candidates)."""
         if isinstance(self.rule, TiesRule):
             return False
+        if self.rule.update == "asynchronous":
+            return getattr(self, "_async_quiet", False)
         return self._nc == 0 and not self._full_scan

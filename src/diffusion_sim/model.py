@@ -133,7 +133,8 @@ class DiffusionModel(mesa.Model):
         )
         if seeding is None:
             seeding = Seeding()
-        seeds = seeding.choose(graph, self.rng) if isinstance(seeding, Seeding) else seeding
+        seeds = (seeding.choose(graph, self.rng, rule) if isinstance(seeding, Seeding)
+                 else seeding)  # fmt: skip
         self.seeds = np.asarray(seeds, dtype=np.int64)
         first = self.engine.seed(self.seeds)
         self._counts = [self.engine.counts.copy()]

@@ -1,4 +1,5 @@
-"""Who adopts at t = 0: random consumers, hubs, or named consumers."""
+"""Who adopts at t = 0: random consumers, focal consumers with their neighbours, hubs, the
+influence-maximising set, or named consumers."""
 
 from __future__ import annotations
 
@@ -26,35 +27,75 @@ class Seeding:
         The consumers with the most ties (ties broken by lower index; deterministic).
     nodes : list
         Consumers by label (the graph's labels, or indices when it has none).
+    focal : int
+        Focal consumers drawn uniformly (by the model's RNG, after ``random``), each seeded
+        with all its neighbours (the Centola & Macy 2007 convention).
+    influence : int
+        The ``influence`` consumers of largest expected spread under the run's rule, by IMM
+        (:func:`~diffusion_sim.influence.imm`); ``cascade`` or uniform-``threshold`` rules only.
+        Deterministic given the graph (computed once per graph, key ``influence_key``).
+    epsilon, delta : float
+        IMM's slack and failure probability (``delta`` null: ``1/n``).
+    influence_key : int
+        Key of IMM's RR sets.
     """
 
     random: int = 0
     fraction: float = 0.0
     hubs: int = 0
     nodes: list = field(default_factory=list)
+    focal: int = 0
+    influence: int = 0
+    epsilon: float = 0.1
+    delta: float | None = None
+    influence_key: int = 0
 
     def __post_init__(self):
-        for key in ("random", "hubs"):
+        for key in ("random", "hubs", "focal", "influence", "influence_key"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
                 raise ConfigError(f"seeding.{key}", v, "an integer >= 0")
         f = self.fraction
         if isinstance(f, bool) or not isinstance(f, int | float) or not 0.0 <= f <= 1.0:
             raise ConfigError("seeding.fraction", f, "a share of the market in [0, 1]")
+        e = self.epsilon
+        if isinstance(e, bool) or not isinstance(e, int | float) or not 0.0 < e < 1.0:
+            raise ConfigError("seeding.epsilon", e, "a number in (0, 1)")
+        d = self.delta
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int | float)
+                              or not 0.0 < d < 1.0):  # fmt: skip
+            raise ConfigError("seeding.delta", d, "a probability in (0, 1), or null for 1/n")
 
-    def choose(self, graph: SocialGraph, rng: np.random.Generator) -> np.ndarray:
-        """Seed consumer indices (sorted, unique), int64."""
+    def choose(self, graph: SocialGraph, rng: np.random.Generator, rule=None) -> np.ndarray:
+        """Seed consumer indices (sorted, unique), int64.
+
+        ``rule`` is needed for ``influence`` seeds (the spread they maximise).
+        """
         n = graph.n
         k = self.random + round(self.fraction * n)
         if k > n:
             raise ConfigError(
                 "seeding.random", self.random, f"at most n={n} seeds in all (with fraction)"
             )
-        if self.hubs > n:
-            raise ConfigError("seeding.hubs", self.hubs, f"at most n={n}")
+        for key in ("hubs", "focal", "influence"):
+            if getattr(self, key) > n:
+                raise ConfigError(f"seeding.{key}", getattr(self, key), f"at most n={n}")
         parts = []
         if k:
             parts.append(rng.choice(n, size=k, replace=False))
+        if self.focal:  # drawn after `random`, so adding focal seeds leaves those unchanged
+            focal = rng.choice(n, size=self.focal, replace=False)
+            lo, hi = graph.indptr[focal], graph.indptr[focal + 1]
+            nb = [graph.indices[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+            parts.extend([focal, *nb])
+        if self.influence:
+            if rule is None:
+                raise ConfigError("seeding.influence", self.influence,
+                                  "0 here: influence seeds need the contagion rule")
+            from .influence import influence_seeds
+
+            parts.append(influence_seeds(graph, rule, self.influence, epsilon=self.epsilon,
+                                         delta=self.delta, key=self.influence_key))  # fmt: skip
         if self.hubs:
             order = np.lexsort((np.arange(n), -graph.degree()))
             parts.append(order[: self.hubs])

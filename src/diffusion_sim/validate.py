@@ -149,6 +149,12 @@ def _mean_degree(kind: str, g: dict) -> float:
         return 2 * g["m"]
     if kind == "complete":
         return g["n"] - 1
+    if kind == "random_regular":
+        return g["d"]
+    if kind == "configuration":
+        if g.get("degrees"):
+            return sum(g["degrees"]) / len(g["degrees"])
+        return g.get("mean_degree", 10.0) if g.get("distribution") != "powerlaw" else 10.0
     return 10.0
 
 
@@ -172,7 +178,7 @@ def estimate_memory(kind: str, graph: dict, job: str, replications: int) -> tupl
         ties = 2 * size / 12
         n = int(ties / 10) + 1
     else:
-        n = int(graph["n"])
+        n = int(graph["n"] if graph.get("n") is not None else len(graph.get("degrees") or []))
         ties = n * _mean_degree(kind, graph)
     per = _PER_CONSUMER_ENGINE + (_PER_CONSUMER_MARKET if job != "diffuse" else 0)
     total = _PER_TIE * ties + per * n + _PER_CONSUMER_RESULT * n * replications

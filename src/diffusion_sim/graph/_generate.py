@@ -7,7 +7,8 @@ draw counter, so a generator gives the same graph for the same seed on any machi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.typed import Dict
 
 from ..rng import _step_key, _uniform
 
@@ -194,3 +195,81 @@ def _holme_kim(n, m, p, key):
             rep[n_rep] = src
             n_rep += 1
     return u[:e], v[:e]
+
+
+@njit(cache=True)
+def _pair_stubs(degrees, key):
+    """Configuration model: every consumer gets ``degrees[i]`` stubs, and a keyed Fisher–Yates
+    shuffle pairs them uniformly (Bollobás 1980). Self-loops and multi-edges are kept here."""
+    n = degrees.shape[0]
+    m2 = 0
+    for i in range(n):
+        m2 += degrees[i]
+    stubs = np.empty(m2, dtype=np.int64)
+    p = 0
+    for i in range(n):
+        for _ in range(degrees[i]):
+            stubs[p] = i
+            p += 1
+    sk = _step_key(key, 0)
+    for i in range(m2 - 1, 0, -1):
+        j = min(int(_uniform(sk, i, 0) * (i + 1)), i)
+        t = stubs[i]
+        stubs[i] = stubs[j]
+        stubs[j] = t
+    m = m2 // 2
+    return stubs[0 : 2 * m : 2].copy(), stubs[1 : 2 * m : 2].copy()
+
+
+@njit(cache=True)
+def _switch_to_simple(n, u, v, key, max_tries):
+    """Repair a pairing into a simple graph with the same degrees by double-edge switches.
+
+    Each self-loop or repeated tie ``(a, b)`` is switched with a random other tie ``(c, d)``
+    into ``(a, c), (b, d)`` (or ``(a, d), (b, c)``) when neither new tie is a loop or already
+    present. A pairing of d-regular stubs has O(d^2) such ties, so few switches are needed.
+    Returns the number of ties that could not be repaired within ``max_tries`` draws each.
+    """
+    m = u.shape[0]
+    present = Dict.empty(key_type=types.int64, value_type=types.int64)
+    for e in range(m):
+        a, b = min(u[e], v[e]), max(u[e], v[e])
+        c = a * n + b
+        present[c] = present.get(c, 0) + 1
+    sk = _step_key(key, 1)
+    draw = 0
+    failed = 0
+    for e in range(m):
+        a, b = min(u[e], v[e]), max(u[e], v[e])
+        code = a * n + b
+        if a != b and present[code] == 1:
+            continue
+        fixed = False
+        for _ in range(max_tries):
+            f = min(int(_uniform(sk, draw, 0) * m), m - 1)
+            flip = _uniform(sk, draw, 1) < 0.5
+            draw += 1
+            if f == e:
+                continue
+            c, d = u[f], v[f]
+            if flip:
+                c, d = d, c
+            # new ties (a, c) and (b, d); old (a, b) and (c, d) go
+            if a == c or b == d:
+                continue
+            n1 = min(a, c) * n + max(a, c)
+            n2 = min(b, d) * n + max(b, d)
+            if n1 == n2 or present.get(n1, 0) > 0 or present.get(n2, 0) > 0:
+                continue
+            old_f = min(c, d) * n + max(c, d)
+            present[code] -= 1
+            present[old_f] -= 1
+            present[n1] = 1
+            present[n2] = 1
+            u[e], v[e] = a, c
+            u[f], v[f] = b, d
+            fixed = True
+            break
+        if not fixed:
+            failed += 1
+    return failed

@@ -13,6 +13,8 @@ generator              strong ties                              weak ties
 ``erdos_renyi``        none (``tie="weak"``) or all             all (default)
 ``powerlaw_cluster``   ties whose endpoints share neighbours    ties with no common neighbour
 ``complete``           none (``tie="weak"``) or all             all (default, the Bass limit)
+``random_regular``     none (``tie="weak"``) or all             all (default)
+``configuration``      none (``tie="weak"``) or all             all (default)
 =====================  =======================================  ==============================
 """
 
@@ -23,15 +25,23 @@ import numpy as np
 from ..errors import ConfigError
 from ..states import TieClass
 from ._csr import common_neighbour_counts, csr_from_edges
-from ._generate import _gnp_blocks, _holme_kim, _ring_lattice_rewired
+from ._generate import (
+    _gnp_blocks,
+    _holme_kim,
+    _pair_stubs,
+    _ring_lattice_rewired,
+    _switch_to_simple,
+)
 from .social_graph import SocialGraph
 
 __all__ = [
     "GENERATORS",
     "clustered",
     "complete",
+    "configuration",
     "erdos_renyi",
     "powerlaw_cluster",
+    "random_regular",
     "sbm",
     "watts_strogatz",
 ]
@@ -291,6 +301,135 @@ def complete(n: int, tie: str = "weak", *, seed=None) -> SocialGraph:
     return SocialGraph(indptr, indices, t, np.zeros(n, np.int32), name=f"complete(n={n})")
 
 
+def random_regular(n: int, d: int = 3, tie: str = "weak", *, seed=None) -> SocialGraph:
+    """Every consumer has exactly ``d`` ties (a random ``d``-regular graph).
+
+    The configuration model pairs ``d`` stubs per consumer uniformly; the few self-loops and
+    repeated ties the pairing makes (about ``(d - 1)/2`` and ``(d - 1)^2/4`` on average) are
+    repaired by double-edge switches with random other ties, which keep every degree at ``d``.
+    The result is close to, not exactly, uniform over ``d``-regular graphs (rejection would be
+    exact but needs ``exp((d^2 - 1)/4)`` pairings). ``n d`` must be even, ``d < n``.
+
+    Examples
+    --------
+    >>> g = random_regular(10, 3, seed=1)
+    >>> sorted(set(g.degree().tolist())), g.n_ties
+    ([3], 15)
+    """
+    n = _check_int("graph.n", n, 1)
+    d = _check_int("graph.d", d, 0, max(n - 1, 0))
+    cls = _check_tie("graph.tie", tie)
+    if (n * d) % 2:
+        raise ConfigError("graph.d", d, f"a degree with n * d even (n={n})")
+    key = np.uint64(_key(seed))
+    u, v = _pair_stubs(np.full(n, d, np.int64), key)
+    failed = _switch_to_simple(np.int64(n), u, v, key, 10_000)
+    if failed:  # only for tiny, nearly complete graphs
+        raise ConfigError("graph.d", d, f"a degree that leaves room: {failed} ties could not "
+                          f"be made simple for n={n}")  # fmt: skip
+    indptr, indices, t, _, _ = csr_from_edges(n, u, v, np.full(u.size, cls, np.uint8))
+    return SocialGraph(indptr, indices, t, np.zeros(n, np.int32),
+                       name=f"random_regular(n={n}, d={d})")  # fmt: skip
+
+
+#: Degree distributions of :func:`configuration` and the parameters each uses.
+DEGREE_DISTRIBUTIONS = ("poisson", "geometric", "powerlaw")
+
+
+def degree_sequence(n: int, distribution: str, mean_degree: float = 4.0, exponent: float = 2.5,
+                    k_min: int = 1, k_max: int | None = None, *, seed=None) -> np.ndarray:
+    """``n`` degrees drawn independently from ``distribution`` (int64, keyed draws).
+
+    ``poisson`` (mean ``mean_degree``), ``geometric`` on ``0, 1, ...`` (mean ``mean_degree``),
+    ``powerlaw``: ``P(k) ~ k^-exponent`` on ``k_min .. k_max`` (``k_max`` default ``n - 1``).
+    Each is capped at ``n - 1``. Drawn by inverse CDF from counter-based uniforms.
+    """  # fmt: skip
+    from ..rng import uniforms
+
+    if distribution not in DEGREE_DISTRIBUTIONS:
+        raise ConfigError("graph.distribution", distribution, f"one of {list(DEGREE_DISTRIBUTIONS)}")
+    top = max(n - 1, 0)
+    ks = np.arange(top + 1, dtype=np.float64)
+    if distribution in ("poisson", "geometric"):
+        if isinstance(mean_degree, bool) or not isinstance(mean_degree, int | float) or not (
+            0 <= mean_degree <= top
+        ):
+            raise ConfigError("graph.mean_degree", mean_degree, f"a number in [0, n - 1 = {top}]")
+        if mean_degree == 0:
+            return np.zeros(n, np.int64)
+        if distribution == "poisson":
+            from math import lgamma
+
+            logp = ks * np.log(mean_degree) - mean_degree - np.array([lgamma(k + 1) for k in ks])
+        else:
+            q = mean_degree / (1.0 + mean_degree)  # P(k) = (1 - q) q^k has mean q / (1 - q)
+            logp = np.log1p(-q) + ks * np.log(q)
+        pk = np.exp(logp)
+    else:
+        if isinstance(exponent, bool) or not isinstance(exponent, int | float) or exponent <= 0:
+            raise ConfigError("graph.exponent", exponent, "a number > 0")
+        k_max = top if k_max is None else _check_int("graph.k_max", k_max, 1, top)
+        k_min = _check_int("graph.k_min", k_min, 1, k_max)
+        pk = np.zeros(top + 1)
+        pk[k_min : k_max + 1] = ks[k_min : k_max + 1] ** -float(exponent)
+    cdf = np.cumsum(pk / pk.sum())
+    u = uniforms(_key(seed), 0, np.arange(n), 2)
+    return np.minimum(np.searchsorted(cdf, u, side="right"), top).astype(np.int64)
+
+
+def configuration(
+    n: int | None = None,
+    degrees=None,
+    distribution: str | None = None,
+    mean_degree: float = 4.0,
+    exponent: float = 2.5,
+    k_min: int = 1,
+    k_max: int | None = None,
+    tie: str = "weak",
+    *,
+    seed=None,
+) -> SocialGraph:
+    """Configuration model: a random graph with a given degree sequence or distribution.
+
+    Stubs are paired uniformly (keyed shuffle, O(n + ties)); **self-loops are dropped and
+    repeated ties merged**, so realised degrees can fall short of the requested ones (by few
+    ties when the largest degree is much smaller than ``sqrt(total degree)``; many for heavy
+    power-law tails). Give ``degrees`` (a sequence, its sum even) or ``distribution`` with
+    ``n`` (see :func:`degree_sequence`; an odd total gets one more stub on the last consumer).
+    All consumers are in community 0.
+    """
+    cls = _check_tie("graph.tie", tie)
+    if (degrees is None) == (distribution is None):
+        raise ConfigError("graph.degrees", degrees, "a degree list, or else graph.distribution "
+                          "(exactly one of the two)")  # fmt: skip
+    if degrees is not None:
+        deg = np.asarray(degrees)
+        if deg.ndim != 1 or deg.size < 1 or not np.issubdtype(deg.dtype, np.integer) or (
+            deg.min() < 0
+        ):
+            raise ConfigError("graph.degrees", degrees, "a non-empty list of integers >= 0")
+        deg = deg.astype(np.int64)
+        if n is not None and n != deg.size:
+            raise ConfigError("graph.n", n, f"null or len(graph.degrees) = {deg.size}")
+        n = deg.size
+        if deg.max() > n - 1:
+            raise ConfigError("graph.degrees", int(deg.max()), f"degrees at most n - 1 = {n - 1}")
+        if deg.sum() % 2:
+            raise ConfigError("graph.degrees", f"sum {int(deg.sum())}", "an even total degree")
+        label = "degrees"
+    else:
+        n = _check_int("graph.n", n, 1)
+        deg = degree_sequence(n, distribution, mean_degree, exponent, k_min, k_max,
+                              seed=np.random.SeedSequence(_key(seed)))  # fmt: skip
+        if deg.sum() % 2:
+            deg[-1] += 1 if deg[-1] < n - 1 else -1
+        label = distribution
+    u, v = _pair_stubs(deg, np.uint64(_key(seed)))
+    indptr, indices, t, _, _ = csr_from_edges(n, u, v, np.full(u.size, cls, np.uint8))
+    return SocialGraph(indptr, indices, t, np.zeros(n, np.int32),
+                       name=f"configuration(n={n}, {label})")  # fmt: skip
+
+
 GENERATORS = {
     "clustered": clustered,
     "sbm": sbm,
@@ -298,4 +437,6 @@ GENERATORS = {
     "watts_strogatz": watts_strogatz,
     "powerlaw_cluster": powerlaw_cluster,
     "complete": complete,
+    "random_regular": random_regular,
+    "configuration": configuration,
 }

@@ -32,7 +32,7 @@ from ..kernels._apply import BLOCK
 from ..model import Consumer, DiffusionModel
 from ..rng import key_from_seed_sequence
 from ..seeding import Seeding
-from ..states import Cause, Relationship
+from ..states import Cause, Relationship, Stage, State
 from . import _kernels as kern
 from .brand.advocacy import advocacy_pass
 from .brand.groups import broadcast_today
@@ -69,6 +69,17 @@ class MarketConsumer(Consumer):
     def channel(self) -> Cause:
         """Last-touch channel code recorded at the first purchase (NONE: untracked)."""
         return Cause(int(self.model.channel[self.index]))
+
+    @property
+    def stage(self) -> Stage:
+        """Funnel :class:`Stage`: churned overrides; adopters with two or more purchases are
+        repeat customers (an advocate's free sample is not a purchase)."""
+        if self.churned:
+            return Stage.CHURNED
+        state = self.state
+        if state is not State.ADOPTED:
+            return Stage.AWARE if state is State.AWARE else Stage.UNAWARE
+        return Stage.REPEAT if self.purchases >= 2 else Stage.CUSTOMER
 
 
 class MarketModel(DiffusionModel):
