@@ -95,14 +95,16 @@ def LessonView(lesson_key: str):  # noqa: N802
             with solara.Row():
                 solara.Button("Step", on_click=lambda: step(1), color="primary")
                 solara.Button("Run 10 steps", on_click=lambda: step(10))
+                solara.Button("Run 50 steps", on_click=lambda: step(50))
                 solara.Button("New run", on_click=new_run, disabled=bool(errors))
                 solara.Button("Clear earlier runs", on_click=clear,
                               disabled=not history.value)  # fmt: skip
             counts = " · ".join(f"{a.label}: {a.adopted} adopted" for a in arms)
             solara.Text(f"step {arms[0].model.steps} — {counts}", classes=["ds-counts"])
-            solara.FigureMatplotlib(
-                curves_figure(lesson, applied_values, arms, history.value),
-                dependencies=[tick.value, lesson_key],
+            # drawn again only after a step or a new run (not on every keystroke)
+            curves = solara.use_memo(
+                lambda: curves_figure(lesson, applied_values, arms, history.value), [tick.value]
             )
-            solara.FigureMatplotlib(network_figure(lesson, arms),
-                                    dependencies=[tick.value, lesson_key])  # fmt: skip
+            network = solara.use_memo(lambda: network_figure(lesson, arms), [tick.value])
+            solara.FigureMatplotlib(curves, dependencies=[tick.value])
+            solara.FigureMatplotlib(network, dependencies=[tick.value])

@@ -321,10 +321,11 @@ def curves_figure(lesson: Lesson, values: dict, arms: list[Arm], history=()) -> 
         for label, colour, style, curve in curves:
             ax.plot(np.arange(curve.size), curve, color=colour, ls=style, lw=1.2, alpha=0.35,
                     label=f"{run_label}: {label}")  # fmt: skip
-    for arm in arms:
+    for k, arm in enumerate(arms):
         c = arm.curve()
-        ax.plot(np.arange(c.size), c, color=arm.colour, ls=arm.style, lw=2.4,
-                label=f"now: {arm.label}")  # fmt: skip
+        # later arms drawn thinner on top: curves that coincide stay visible
+        ax.plot(np.arange(c.size), c, color=arm.colour, ls=arm.style, lw=4.0 - 1.0 * (k % 3),
+                alpha=0.85, label=f"now: {arm.label}")  # fmt: skip
     ax.set(xlabel="step", ylabel="adopted share of consumers", ylim=(0, 1.02))
     ax.set_title(f"{lesson.title}: adoption over time\n{lesson.differs(values)}", fontsize=10)
     ax.grid(alpha=0.3)
@@ -363,9 +364,10 @@ _COMMUNITY_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8
 def network_figure(lesson: Lesson, arms: list[Arm]) -> Figure:
     """Each arm's network: strong ties solid grey, weak (long) ties dashed blue; a consumer's
     ring is its community's colour, filled once it has adopted (aware: half-tone)."""
-    cols = len(arms)
-    fig = Figure(figsize=(3.4 * cols, 3.7), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, cols))
+    cols = len(arms) if len(arms) <= 3 else 2
+    rows = -(-len(arms) // cols)
+    fig = Figure(figsize=(3.6 * cols, 3.7 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, arm in zip(axes, arms, strict=True):
         g = arm.model.graph
         pos = _layout(g, lesson.layout)

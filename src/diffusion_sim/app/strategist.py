@@ -185,16 +185,20 @@ def StrategistPage():  # noqa: N802 (solara components are CamelCase)
                            plays=chosen, splits=splits, values=values)  # fmt: skip
     ovr = runner.overrides(inputs, defaults)
 
-    # the parameters in effect (the config composed with the overrides, when it composes)
+    # the parameters in effect: the config composed with the choices that change them (not
+    # on every keystroke in the other fields: composing takes about a second)
+    param_ovr = runner.overrides(runner.Inputs(market=market.value, organic=organic.value,
+                                               values=values), defaults)  # fmt: skip
+
     def composed():
         try:
             from omegaconf import OmegaConf
 
-            return OmegaConf.to_container(runner.compose_config(ovr), resolve=True)
-        except Exception:  # shown by the check when Run is pressed
+            return OmegaConf.to_container(runner.compose_config(param_ovr), resolve=True)
+        except Exception:  # a bad value: shown by the check when Run is pressed
             return defaults
 
-    cfg = solara.use_memo(composed, [tuple(ovr)])
+    cfg = solara.use_memo(composed, [tuple(param_ovr)])
     params = market_parameters(cfg, runner._conf_dir(), market.value)
     organic_params = [p for p in organic_parameters(cfg, runner._conf_dir(), organic.value)
                       if isinstance(p.value, int | float) and not isinstance(p.value, bool)]
@@ -245,8 +249,8 @@ def StrategistPage():  # noqa: N802 (solara components are CamelCase)
                 solara.Markdown(f"<small>{_JOB_HELP[job.value]}</small>")
         with solara.Details("Parameters: values, source labels and ranges", expand=False):
             solara.InputTextArea("parameter changes, one key=value per line (e.g. "
-                                 "market.ads.cpm=150)", value=changes, rows=3,
-                                 continuous_update=True)  # fmt: skip
+                                 "market.ads.cpm=150; applied when you leave the box)",
+                                 value=changes, rows=3, continuous_update=False)  # fmt: skip
             solara.HTML(tag="div", unsafe_innerHTML=_params_table(organic_params + params,
                                                                   set(values)))  # fmt: skip
         solara.Markdown(f"**Command** (the same run from a terminal):\n\n"
