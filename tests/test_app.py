@@ -87,7 +87,7 @@ def test_the_page_run_gives_the_numbers_of_the_command(tmp_path):
 
 
 def test_a_cancelled_run_stops_its_process(tmp_path):
-    job = runner.start(runner.overrides(SMALL) + ["sim.replications=200"], tmp_path / "c")
+    job = runner.start([*runner.overrides(SMALL), "sim.replications=200"], tmp_path / "c")
     job.cancel()
     assert not job.process.is_alive()
 
@@ -190,3 +190,45 @@ def test_complex_contagion_long_ties_help_simple_and_stop_complex():
     assert complex_lattice.adopted == 200
     assert complex_long.adopted < 0.2 * 200
     assert simple_long.curve()[20] > simple_lattice.curve()[20]
+
+
+# -- colours and titles of the project's figures ---------------------------------------------
+
+
+def test_comparison_figure_colours_follow_the_play_not_its_position(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from diffusion_sim.contagion import TiesRule
+    from diffusion_sim.graph import clustered
+    from diffusion_sim.market import plots
+    from diffusion_sim.market.compare import compare
+    from diffusion_sim.market.params import Compare, MarketParams
+
+    g = clustered(300, 10, 1.0, seed=1)
+    rule = TiesRule(1e-3, 0.01, 0.005)
+    seen = []
+    monkeypatch.setattr(plt, "close", lambda fig: seen.append(fig))  # keep the figure
+    for plays in (["none", "ads", "vip"], ["none", "vip", "ads"]):
+        comp = compare(g, rule, MarketParams(), Compare(budget=5000.0, plays=plays),
+                       horizon=5, replications=1, seed=0)  # fmt: skip
+        plots.plot_comparison(comp, tmp_path / "c.png")
+        lines = {ln.get_label(): ln.get_color() for ln in seen[-1].axes[0].get_lines()}
+        assert lines == {p: play_colour(p) for p in plays}
+
+
+def test_figure_titles_name_the_rule_and_the_changed_settings():
+    from hydra.core.hydra_config import HydraConfig
+
+    from diffusion_sim.contagion import TiesRule
+    from diffusion_sim.plotting import changed_settings, rule_label
+
+    assert rule_label(TiesRule(0.0002, 0.05, 0.02)) != rule_label(TiesRule(0.0002, 0.05, 0.0))
+    titles = []
+    for extra in ([], ["contagion.beta_weak=0"]):
+        cfg = runner.compose_config(["experiment=weak_ties_demo", "sim.threads=1", *extra],
+                                    with_hydra=True)  # fmt: skip
+        HydraConfig.instance().set_config(cfg)
+        titles.append(changed_settings())
+    HydraConfig.instance().cfg = None
+    assert titles == ["experiment=weak_ties_demo",
+                      "experiment=weak_ties_demo contagion.beta_weak=0"]  # fmt: skip

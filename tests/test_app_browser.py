@@ -212,8 +212,10 @@ def test_educator_other_lessons_load_and_step(page, server):
     url, _ = server
     page.goto(url + "/educator")
     page.wait_for_selector(".ds-counts")
-    for title, arm in (("Structural holes: where to place the seeds", "seeds on bridges"),
-                       ("Complex contagion: when long ties hinder", "complex, long ties")):
+    for title, arm in (
+        ("Structural holes: where to place the seeds", "seeds on bridges"),
+        ("Complex contagion: when long ties hinder", "complex, long ties"),
+    ):
         page.get_by_role("button", name=title).click()
         page.wait_for_selector(f".ds-counts:has-text('{arm}')")
         page.get_by_role("button", name="Run 10 steps").click()

@@ -147,9 +147,7 @@ def run(
     atomic_write(files["consumers"], lambda p: consumers.to_parquet(p, index=False))
     files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
-        from .plotting import plot_adoption
-
-        from .plotting import changed_settings, rule_label
+        from .plotting import changed_settings, plot_adoption, rule_label
 
         title = f"{graph.name} · {rule_label(spec.rule)} · {spec.replications} replications"
         if changed_settings():

@@ -106,8 +106,9 @@ def parse_settings(lesson: Lesson, raw: dict[str, str]) -> tuple[dict, list[str]
             continue
         if not ok:
             what = "an integer" if s.kind == "int" else "a number"
-            errors.append(f"{s.label}: {text!r} is not allowed: {what} in "
-                          f"[{_num(s.low)}, {_num(s.high)}]")
+            errors.append(
+                f"{s.label}: {text!r} is not allowed: {what} in [{_num(s.low)}, {_num(s.high)}]"
+            )
             values[s.key] = int(s.default) if s.kind == "int" else float(s.default)
         else:
             values[s.key] = v
@@ -234,15 +235,20 @@ LESSONS: dict[str, Lesson] = {
         "Where does adoption stop in each run? With weak ties off, word of mouth fills the "
         "seed communities (their colour fills in) and stops there. With weak ties on, each "
         "weak tie that reaches a new community starts a new local outbreak.",
-        ("Why does the curve with weak ties off flatten so early, and at what share?",
-         "Set weak ties per consumer to 0 and press New run: why are both curves now the same?",
-         "Halve β weak: does adoption still reach the whole market? What changes?"),
-        (Setting("communities", "communities", "int", 16, 2, 60),
-         Setting("size", "community size", "int", 10, 2, 30),
-         Setting("weak_ties", "weak ties per consumer", "float", 0.5, 0, 5),
-         Setting("beta_strong", "β strong (per step)", "float", 0.15, 0, 1),
-         Setting("beta_weak", "β weak (per step)", "float", 0.15, 0, 1),
-         Setting("seeds", "first adopters", "int", 1, 1, 50), _SEED),
+        (
+            "Why does the curve with weak ties off flatten so early, and at what share?",
+            "Set weak ties per consumer to 0 and press New run: why are both curves now the same?",
+            "Halve β weak: does adoption still reach the whole market? What changes?",
+        ),
+        (
+            Setting("communities", "communities", "int", 16, 2, 60),
+            Setting("size", "community size", "int", 10, 2, 30),
+            Setting("weak_ties", "weak ties per consumer", "float", 0.5, 0, 5),
+            Setting("beta_strong", "β strong (per step)", "float", 0.15, 0, 1),
+            Setting("beta_weak", "β weak (per step)", "float", 0.15, 0, 1),
+            Setting("seeds", "first adopters", "int", 1, 1, 50),
+            _SEED,
+        ),
         _weak_ties,
         lambda v: f"differs: β weak {v['beta_weak']:g} vs 0 (same network, seeds, random numbers)",
         "communities",
@@ -260,17 +266,22 @@ LESSONS: dict[str, Lesson] = {
         "in the large close-knit community (many strong ties, few outsiders): word of mouth "
         "fills it and then waits for its rare weak ties. Bridges start word of mouth in "
         "several communities at once. Random seeds land in different communities by luck.",
-        ("Which seeding reaches half of the market first, and why?",
-         "Raise weak ties per consumer to 3 and press New run: does the advantage of bridges "
-         "shrink? Why?",
-         "With one seed, is the best bridge better than the best hub?"),
-        (Setting("communities", "small communities", "int", 20, 2, 60),
-         Setting("size", "small community size", "int", 8, 2, 30),
-         Setting("big", "large community size", "int", 40, 2, 200),
-         Setting("weak_ties", "weak ties per consumer", "float", 0.5, 0, 5),
-         Setting("beta_strong", "β strong (per step)", "float", 0.15, 0, 1),
-         Setting("beta_weak", "β weak (per step)", "float", 0.1, 0, 1),
-         Setting("seeds", "seeds (the budget)", "int", 3, 1, 50), _SEED),
+        (
+            "Which seeding reaches half of the market first, and why?",
+            "Raise weak ties per consumer to 3 and press New run: does the advantage of bridges "
+            "shrink? Why?",
+            "With one seed, is the best bridge better than the best hub?",
+        ),
+        (
+            Setting("communities", "small communities", "int", 20, 2, 60),
+            Setting("size", "small community size", "int", 8, 2, 30),
+            Setting("big", "large community size", "int", 40, 2, 200),
+            Setting("weak_ties", "weak ties per consumer", "float", 0.5, 0, 5),
+            Setting("beta_strong", "β strong (per step)", "float", 0.15, 0, 1),
+            Setting("beta_weak", "β weak (per step)", "float", 0.1, 0, 1),
+            Setting("seeds", "seeds (the budget)", "int", 3, 1, 50),
+            _SEED,
+        ),
         _structural_holes,
         lambda v: f"differs: where the {v['seeds']} seeds sit (same network, rule, random numbers)",
         "communities",
@@ -288,19 +299,25 @@ LESSONS: dict[str, Lesson] = {
         "simple; dashed: complex; red: lattice; blue: with long ties.",
         "Compare the two solid curves (simple), then the two dashed ones (complex). The "
         "ordering flips.",
-        ("Why does the complex contagion spread steadily on the lattice but stall with long "
-         "ties?",
-         "Set the threshold to 1 and press New run: what happens to the dashed curves?",
-         "Try p = 0.05: is a little rewiring already harmful for complex contagion?"),
-        (Setting("n", "consumers", "int", 200, 20, 2000),
-         Setting("k", "neighbours on the ring (even)", "int", 6, 2, 20),
-         Setting("p", "share of ties rewired (p)", "float", 0.5, 0, 1),
-         Setting("beta", "simple contagion: β per adopter friend", "float", 0.15, 0, 1),
-         Setting("threshold", "complex contagion: adopter friends needed", "int", 2, 1, 10),
-         _SEED),
+        (
+            "Why does the complex contagion spread steadily on the lattice but stall with long "
+            "ties?",
+            "Set the threshold to 1 and press New run: what happens to the dashed curves?",
+            "Try p = 0.05: is a little rewiring already harmful for complex contagion?",
+        ),
+        (
+            Setting("n", "consumers", "int", 200, 20, 2000),
+            Setting("k", "neighbours on the ring (even)", "int", 6, 2, 20),
+            Setting("p", "share of ties rewired (p)", "float", 0.5, 0, 1),
+            Setting("beta", "simple contagion: β per adopter friend", "float", 0.15, 0, 1),
+            Setting("threshold", "complex contagion: adopter friends needed", "int", 2, 1, 10),
+            _SEED,
+        ),
         _complex,
-        lambda v: f"differs: long ties p = 0 vs {v['p']:g}; simple (β {v['beta']:g}) vs complex "
-                  f"(threshold {v['threshold']})",
+        lambda v: (
+            f"differs: long ties p = 0 vs {v['p']:g}; simple (β {v['beta']:g}) vs complex "
+            f"(threshold {v['threshold']})"
+        ),
         "ring",
     ),
 }
@@ -317,7 +334,7 @@ def curves_figure(lesson: Lesson, values: dict, arms: list[Arm], history=()) -> 
     ``history``: ``[(run label, [(arm label, colour, style, curve)])]`` of earlier runs."""
     fig = Figure(figsize=(7.5, 4.2), layout="constrained")
     ax = fig.subplots()
-    for k, (run_label, curves) in enumerate(history):
+    for run_label, curves in history:
         for label, colour, style, curve in curves:
             ax.plot(np.arange(curve.size), curve, color=colour, ls=style, lw=1.2, alpha=0.35,
                     label=f"{run_label}: {label}")  # fmt: skip
@@ -372,8 +389,10 @@ def network_figure(lesson: Lesson, arms: list[Arm]) -> Figure:
         g = arm.model.graph
         pos = _layout(g, lesson.layout)
         u, v, tie = g.edges()
-        for cls, style in ((1, dict(colors="#aab7b8", linewidths=0.5, linestyles="solid")),
-                           (0, dict(colors="#2e86c1", linewidths=0.6, linestyles="dashed"))):
+        for cls, style in (
+            (1, dict(colors="#aab7b8", linewidths=0.5, linestyles="solid")),
+            (0, dict(colors="#2e86c1", linewidths=0.6, linestyles="dashed")),
+        ):
             m = tie == cls
             ax.add_collection(LineCollection(np.stack([pos[u[m]], pos[v[m]]], axis=1),
                                              alpha=0.6, zorder=1, **style))  # fmt: skip

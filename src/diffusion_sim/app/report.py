@@ -32,8 +32,9 @@ def result_view(out_dir: Path) -> dict:
     csvs = sorted(out_dir.glob("*.csv"))
     view = {"figures": figures, "csvs": csvs, "header": (), "rows": [], "verdict": []}
     summary = out_dir / "summary.csv"
-    if (out_dir / "comparison.png").exists() or (summary.exists() and "p_best" in
-                                                 pd.read_csv(summary, nrows=0).columns):
+    if (out_dir / "comparison.png").exists() or (
+        summary.exists() and "p_best" in pd.read_csv(summary, nrows=0).columns
+    ):
         s = pd.read_csv(summary)
         view["kind"] = "compare"
         view["header"], view["rows"] = comparison_table(s)
@@ -86,22 +87,31 @@ def write_report(out_dir: Path, cmd: str, params: list[Param], text: str = "",
         parts += ["<h2>Result</h2>", f"<pre>{html.escape(text)}</pre>"]
     for png in view["figures"]:
         data = base64.b64encode(png.read_bytes()).decode()
-        parts += [f"<h2>{html.escape(png.stem)}</h2>",
-                  f"<img alt='{html.escape(png.stem)}' src='data:image/png;base64,{data}'>"]
+        parts += [
+            f"<h2>{html.escape(png.stem)}</h2>",
+            f"<img alt='{html.escape(png.stem)}' src='data:image/png;base64,{data}'>",
+        ]
     parts += ["<h2>Assumptions</h2>", _params_html(params)]
     cfg = out_dir / "config.yaml"
     if cfg.exists():
-        parts += ["<h2>config.yaml (the composed configuration)</h2>",
-                  f"<pre>{html.escape(cfg.read_text())}</pre>"]
+        parts += [
+            "<h2>config.yaml (the composed configuration)</h2>",
+            f"<pre>{html.escape(cfg.read_text())}</pre>",
+        ]
     if view["csvs"]:
-        parts += ["<h2>Data</h2><p>CSV files of this run (in the zip next to this report): "
-                  + ", ".join(html.escape(c.name) for c in view["csvs"]) + "</p>"]
+        parts += [
+            "<h2>Data</h2><p>CSV files of this run (in the zip next to this report): "
+            + ", ".join(html.escape(c.name) for c in view["csvs"])
+            + "</p>"
+        ]
     style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
              "padding:3px 6px;text-align:left}pre{background:#f4f4f4;padding:8px;"
              "white-space:pre-wrap}img{max-width:100%}")  # fmt: skip
-    doc = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-           f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>")
+    doc = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
     path = out_dir / "report.html"
     from ..results import atomic_write
 

@@ -51,7 +51,8 @@ def yaml_notes(path: str) -> dict[str, tuple[str, str, str]]:
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "m.yaml")
-    >>> _ = open(p, "w").write("ads:\\n  cpm: 100.0  # CNY per 1,000   SOURCED-2nd [AD1] (50-180)\\n")
+    >>> text = "ads:\\n  cpm: 100.0  # CNY per 1,000   SOURCED-2nd [AD1] (50-180)\\n"
+    >>> _ = open(p, "w").write(text)
     >>> yaml_notes(p)["ads.cpm"]
     ('CNY per 1,000', 'SOURCED-2nd', '[AD1] (50-180)')
     """

@@ -108,8 +108,10 @@ def _table_html(view) -> str:
         cells = [f"<td style='padding:4px 8px'>{swatch}{html.escape(r[0])}</td>"]
         cells += [f"<td style='padding:4px 8px'>{html.escape(c)}</td>" for c in r[1:]]
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return ("<table class='ds-comparison' style='border-collapse:collapse;font-size:14px'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (
+        "<table class='ds-comparison' style='border-collapse:collapse;font-size:14px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 progress_text = solara.reactive("")
@@ -135,7 +137,7 @@ def run_job(ovr: list[str], params: list):
             elif event[0] == "error":
                 return {"error": event[1], "out_dir": job.out_dir}
             elif event[0] == "done":
-                _, files, text = event
+                _, _files, text = event
                 cmd = runner.command(ovr)
                 report = write_report(job.out_dir, cmd, params, text)
                 seconds = time.perf_counter() - job.started
@@ -200,8 +202,11 @@ def StrategistPage():  # noqa: N802 (solara components are CamelCase)
 
     cfg = solara.use_memo(composed, [tuple(param_ovr)])
     params = market_parameters(cfg, runner._conf_dir(), market.value)
-    organic_params = [p for p in organic_parameters(cfg, runner._conf_dir(), organic.value)
-                      if isinstance(p.value, int | float) and not isinstance(p.value, bool)]
+    organic_params = [
+        p
+        for p in organic_parameters(cfg, runner._conf_dir(), organic.value)
+        if isinstance(p.value, int | float) and not isinstance(p.value, bool)
+    ]
 
     def on_run():
         problem = split_msg or change_msg or runner.check(ovr)
@@ -249,7 +254,8 @@ def StrategistPage():  # noqa: N802 (solara components are CamelCase)
                 solara.Markdown(f"<small>{_JOB_HELP[job.value]}</small>")
         with solara.Details("Parameters: values, source labels and ranges", expand=False):
             solara.InputTextArea("parameter changes, one key=value per line (e.g. "
-                                 "market.ads.cpm=150; applied when you leave the box)",
+                                 "market.ads.cpm=150, or a decision job's curves.grid=[0,1,2], "
+                "optimize.trials=20; applied when you leave the box)",
                                  value=changes, rows=3, continuous_update=False)  # fmt: skip
             solara.HTML(tag="div", unsafe_innerHTML=_params_table(organic_params + params,
                                                                   set(values)))  # fmt: skip
@@ -281,8 +287,10 @@ def _Result(result: dict):  # noqa: N802
     solara.Markdown(f"### Result\noutputs: `{result['out_dir']}`")
     if view["kind"] == "compare":
         solara.HTML(tag="div", unsafe_innerHTML=_table_html(view))
-        solara.Markdown("<small>mean [95% CI]; ROI and CAC incremental over the baseline; "
-                        "money in thousand CNY; ! spent less than 90 % of its budget</small>")
+        solara.Markdown(
+            "<small>mean [95% CI]; ROI and CAC incremental over the baseline; "
+            "money in thousand CNY; ! spent less than 90 % of its budget</small>"
+        )
         with solara.Success(classes=["ds-verdict"]):
             solara.Markdown("\n".join(f"- {html.escape(v)}" for v in view["verdict"]))
     else:

@@ -205,7 +205,7 @@ def plot_curves(curves: Curves, path, title: str = "") -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     k = 1e3
     colour = play_colours(curves.plays)  # fixed per play across every figure
-    for play in curves.plays:
+    for i, play in enumerate(curves.plays):
         d = t[t["play"] == play]
         col = colour[play]
         x = d["budget"] / k

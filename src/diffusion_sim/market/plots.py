@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..results import atomic_write
-from .compare import Comparison
 from .colours import play_colours
+from .compare import Comparison
 from .registry import CAUSE_COLOURS
 
 __all__ = ["plot_comparison"]
