@@ -327,3 +327,34 @@ def test_neighbour_updates_do_not_depend_on_how_they_are_split():
     for other in out[1:]:
         for a, b in zip(out[0], other, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_engine_surface_mark_aware_and_adopter_counts():
+    """The market's way into the engine: awareness without adoption (counts kept), and
+    adopter neighbours by tie class against a count over the graph."""
+    from diffusion_sim.contagion import Engine, ExtraHazard, TiesRule
+    from diffusion_sim.graph import clustered
+    from diffusion_sim.states import State
+
+    g = clustered(400, group_size=8, weak_ties=2.0, seed=3)
+    eng = Engine(g, TiesRule(0.01, 0.05, 0.05), key=9)
+    eng.seed([0, 1, 2, 50])
+    for _ in range(3):
+        eng.step(extra=ExtraHazard(np.zeros(g.n), np.zeros(g.n, np.int8), np.ones(g.n)))
+    before = eng.state.copy()
+    ids = np.array([3, 3, 0, 7, 399, 120, 7])
+    want = {int(i) for i in ids if before[i] == State.UNAWARE}
+    assert eng.mark_aware(ids) == len(want)
+    assert eng.mark_aware(ids) == 0  # once only
+    for i in range(g.n):
+        if i in want:
+            assert eng.state[i] == State.AWARE
+        else:
+            assert eng.state[i] == before[i]  # adopters stay adopters
+    np.testing.assert_array_equal(eng.counts, np.bincount(eng.state, minlength=len(State)))
+    strong, weak = eng.adopter_counts(np.arange(g.n))
+    for i in range(g.n):
+        nb, tie = g.neighbors(i)
+        adopted = eng.state[nb] == State.ADOPTED
+        assert strong[i] == np.sum(adopted & (tie == 1))
+        assert weak[i] == np.sum(adopted & (tie == 0))

@@ -388,3 +388,19 @@ def test_aggregate_command_messages(tmp_path):
     (tmp_path / "empty").mkdir()
     res = _cli(tmp_path, str(tmp_path / "empty"), name="diffusion-sim-aggregate")
     assert res.returncode == 2 and "multirun.yaml" in res.stderr
+
+
+def test_ctrl_c_while_the_program_loads_is_one_line(tmp_path):
+    """An interrupt while the console entry point imports the CLI (numba, Hydra, pandas: a
+    second or more): one line, exit 130, no traceback, no folder."""
+    code = (
+        "import os, signal, threading; from diffusion_sim import _entry; "
+        "threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start(); _entry.main()"
+    )
+    res = subprocess.run([sys.executable, "-c", code, f"hydra.run.dir={tmp_path / 'out'}"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert res.returncode == 130, res.stderr
+    assert "Traceback" not in res.stderr
+    lines = _errors(res.stderr)
+    assert len(lines) == 1 and "interrupted" in lines[0], res.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,5 +1,5 @@
 """``python -m diffusion_sim`` is the same as ``diffusion-sim``."""
 
-from .cli import main
+from ._entry import main
 
 main()

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import numba
 
 _HERE = Path(__file__).resolve().parent
 _COMPILED = ["rng.py", "states.py", "kernels", "graph", "market"]
 
 
 def _digest() -> str:
-    h = hashlib.sha256(numba.__version__.encode())
+    try:
+        nb = version("numba")
+    except PackageNotFoundError:  # pragma: no cover - numba is a dependency
+        nb = "?"
+    h = hashlib.sha256(nb.encode())
     for entry in _COMPILED:
         p = _HERE / entry
         for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
@@ -42,7 +46,13 @@ def configure() -> str | None:
     except OSError:
         folder = Path(tempfile.gettempdir()) / "diffusion_sim-numba" / _digest()
         folder.mkdir(parents=True, exist_ok=True)
-    numba.config.CACHE_DIR = str(folder)
+    # numba reads NUMBA_CACHE_DIR when it is first imported; importing numba here would make
+    # the package import slow (and an interrupt during it a traceback), so the variable is set
+    # unless numba is loaded already. Child processes inherit it: they run the same sources.
+    if "numba" in sys.modules:
+        sys.modules["numba"].config.CACHE_DIR = str(folder)
+    else:
+        os.environ["NUMBA_CACHE_DIR"] = str(folder)
     return str(folder)
 
 

@@ -267,6 +267,14 @@ def _int(key: str, value, low: int) -> int:
     return value
 
 
+def _check_seed_ids(seeding: Seeding, n: int) -> None:
+    """Seed consumers named by index must exist in a generated graph of ``n`` consumers (an
+    edge list's ids are checked once it is read)."""
+    for x in seeding.nodes:
+        if isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < n:
+            raise ConfigError("seeding.nodes", x, f"a consumer index in [0, {n}) (graph.n={n})")
+
+
 def build(cfg: DictConfig | dict) -> RunSpec:
     """Check every value of a composed config and return the objects of the run.
 
@@ -303,6 +311,8 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     rule_name = con.pop("rule")
     rule = make_rule(rule_name, **con)
     seeding = Seeding(**c["seeding"])
+    if kind != "edgelist" and isinstance(g.get("n"), int):
+        _check_seed_ids(seeding, g["n"])  # before any folder or graph: n is known already
     sim = c["sim"]
     steps = _int("sim.steps", sim["steps"], 0)
     reps = _int("sim.replications", sim["replications"], 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -34,7 +35,15 @@ from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_se
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
 from .states import Cause, State
 
-__all__ = ["CascadeRule", "Engine", "Rule", "ThresholdRule", "TiesRule", "make_rule"]
+__all__ = [
+    "CascadeRule",
+    "Engine",
+    "ExtraHazard",
+    "Rule",
+    "ThresholdRule",
+    "TiesRule",
+    "make_rule",
+]
 
 #: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
 #: than they save.
@@ -42,7 +51,32 @@ PARALLEL_MIN = 16_384
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
-_NO_EXTRA = (np.zeros(0), np.zeros(0, np.int8), np.zeros(0))
+
+
+class ExtraHazard(NamedTuple):
+    """What a layer on top of the engine (the brand) adds to one step of the ``ties`` rule.
+
+    Consumer ``i`` who has not adopted adopts with
+    ``min(1, m[i] * (1 - (1 - p_ties) * (1 - h[i])))``; when it is the extra hazard that
+    fires (drawn in proportion to the hazards), the adoption's cause is ``cause[i]``. With
+    ``h = 0`` and ``m = 1`` the step is the plain ``ties`` rule, bit for bit.
+
+    Attributes
+    ----------
+    h : ndarray of float64, shape (n,)
+        Extra hazard per consumer, in [0, 1].
+    cause : ndarray of int8, shape (n,)
+        :class:`~diffusion_sim.states.Cause` code of that hazard.
+    m : ndarray of float64, shape (n,)
+        Conversion multiplier (the brand's trust), >= 0.
+    """
+
+    h: np.ndarray
+    cause: np.ndarray
+    m: np.ndarray
+
+
+_NO_EXTRA = ExtraHazard(np.zeros(0), np.zeros(0, np.int8), np.zeros(0))
 
 
 def _prob(key: str, value) -> float:
@@ -315,10 +349,10 @@ class Engine:
 
         Parameters
         ----------
-        extra : tuple (h, c, m) of ndarrays of shape (n,), optional
-            ``ties`` rule only: an extra per-consumer hazard ``h`` (float64, brand channels),
-            its :class:`Cause` code ``c`` (int8) and a conversion multiplier ``m`` (float64);
-            see :mod:`diffusion_sim.kernels._ties`. Read, not kept.
+        extra : ExtraHazard, optional
+            ``ties`` rule only: an extra per-consumer hazard, its cause and a conversion
+            multiplier (see :class:`ExtraHazard`; a plain ``(h, cause, m)`` tuple works too).
+            Read, not kept.
         """
         self.t += 1
         t = self.t
@@ -408,6 +442,36 @@ class Engine:
                 self.cause,
             )
         return self._apply(nb)
+
+    def mark_aware(self, consumers) -> int:
+        """Consumers who learn of the product without adopting (a brand's ad, a livestream).
+
+        Unaware ones among ``consumers`` (int array of ids; repeats allowed) become AWARE and
+        the state counts follow; adopters and aware consumers are left as they are. Returns how
+        many became aware. Awareness does not change the ``ties`` rule's hazard (which any
+        non-adopter faces); it is what the funnel and the brand's tallies count.
+        """
+        ids = np.asarray(consumers, dtype=np.int64)
+        if ids.size == 0:
+            return 0
+        ids = ids[self.state[ids] == State.UNAWARE]
+        if ids.size > 1:
+            ids = np.unique(ids)
+        self.state[ids] = State.AWARE
+        self.counts[State.UNAWARE] -= ids.size
+        self.counts[State.AWARE] += ids.size
+        return int(ids.size)
+
+    def adopter_counts(self, consumers) -> tuple[np.ndarray, np.ndarray]:
+        """Adopter neighbours of ``consumers`` now, over strong and over weak ties.
+
+        Returns two int64 arrays shaped like ``consumers``. Needs a rule that keeps the counts
+        (``ties``, ``threshold``); see :attr:`adopters`.
+        """
+        if not self.adopters.shape[0]:
+            raise RuntimeError("this rule does not keep adopter counts (cascade)")
+        a = self.adopters[np.asarray(consumers, dtype=np.int64)]
+        return a & np.int64(0xFFFFFFFF), a >> np.int64(32)
 
     @property
     def n_strong(self) -> np.ndarray:

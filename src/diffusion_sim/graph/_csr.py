@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..kernels._sort import sort_range
+
 __all__ = ["common_neighbour_counts", "csr_from_edges"]
 
 
@@ -48,14 +50,16 @@ def _dedupe_rows(n, deg, packed):
     for i in range(n):
         lo = deg[i]
         hi = deg[i + 1]
-        row = np.sort(packed[lo:hi])
-        k = 0
-        while k < row.shape[0]:
-            nb = row[k] >> 1
+        # sorted in place: the kept entries are written at ``out <= lo + k``, never ahead of
+        # the entry being read
+        sort_range(packed, lo, hi)
+        k = lo
+        while k < hi:
+            nb = packed[k] >> 1
             # Within equal neighbours the strong entry sorts last: keep the last one.
-            while k + 1 < row.shape[0] and (row[k + 1] >> 1) == nb:
+            while k + 1 < hi and (packed[k + 1] >> 1) == nb:
                 k += 1
-            packed[out] = row[k]
+            packed[out] = packed[k]
             out += 1
             k += 1
         indptr[i + 1] = out

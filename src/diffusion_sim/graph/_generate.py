@@ -15,7 +15,8 @@ from ..rng import _step_key, _uniform
 @njit(cache=True)
 def _grow(a, size):
     out = np.empty(max(2 * a.shape[0], size, 16), dtype=a.dtype)
-    out[: a.shape[0]] = a
+    for k in range(a.shape[0]):  # a loop, not a slice copy: no shape checks to compile
+        out[k] = a[k]
     return out
 
 

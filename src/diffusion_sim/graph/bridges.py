@@ -20,15 +20,17 @@ NaN for a consumer without ties, as in networkx's ``constraint`` and ``effective
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ..kernels._sort import sort_range
+from ..kernels._variants import serial_and_parallel
 from .social_graph import SocialGraph
 
 __all__ = ["bridge_scores"]
 
 
-@njit(cache=True, parallel=True)
 def _bridge_scores(indptr, indices, community):
     n = indptr.shape[0] - 1
     constraint = np.full(n, np.nan)
@@ -69,7 +71,7 @@ def _bridge_scores(indptr, indices, community):
         comms = np.empty(d, dtype=np.int32)
         for k in range(d):
             comms[k] = community[indices[lo + k]]
-        comms.sort()
+        sort_range(comms, 0, d)
         own = community[i]
         r = 0
         for k in range(d):
@@ -77,6 +79,12 @@ def _bridge_scores(indptr, indices, community):
                 r += 1
         reach[i] = r
     return constraint, esize, reach
+
+
+_bridge_scores_serial, _bridge_scores_parallel = serial_and_parallel(_bridge_scores)
+# Tie entries from which the threaded variant is used: below, the scores take milliseconds on
+# one thread and a default-sized run need not compile the threaded variant (several seconds).
+PARALLEL_TIES = 1 << 20
 
 
 def bridge_scores(graph: SocialGraph) -> dict[str, np.ndarray]:
@@ -103,5 +111,7 @@ def bridge_scores(graph: SocialGraph) -> dict[str, np.ndarray]:
     >>> round(float(s["constraint"][0]), 4), float(s["effective_size"][0])
     (0.3333, 3.0)
     """
-    c, e, r = _bridge_scores(graph.indptr, graph.indices, graph.community)
+    par = numba.get_num_threads() > 1 and graph.indices.shape[0] >= PARALLEL_TIES
+    fn = _bridge_scores_parallel if par else _bridge_scores_serial
+    c, e, r = fn(graph.indptr, graph.indices, graph.community)
     return {"constraint": c, "effective_size": e, "communities_reached": r}

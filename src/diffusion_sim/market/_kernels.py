@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from ..contagion import ExtraHazard
 from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
@@ -37,7 +38,9 @@ C_LIVESTREAM = np.int8(Cause.LIVESTREAM)
 
 
 class EngineView(NamedTuple):
-    """The engine's arrays the brand reads and writes (state, counts)."""
+    """The engine's arrays the brand's compiled passes read (state, adopter counts, adoption
+    day and cause); ``counts`` only through :meth:`~diffusion_sim.contagion.Engine.mark_aware`
+    and the engine's own step."""
 
     state: np.ndarray
     adopters: np.ndarray
@@ -108,12 +111,9 @@ class Flows(NamedTuple):
     tally_blocks: np.ndarray
 
 
-class Extra(NamedTuple):
-    """The engine's extra inputs: hazard, its cause, the trust multiplier (shape (n,))."""
-
-    h: np.ndarray
-    c: np.ndarray
-    m: np.ndarray
+#: The engine's extra inputs, written by the prepare pass: hazard, its cause, the trust
+#: multiplier (shape (n,) each).
+Extra = ExtraHazard
 
 
 class Posts(NamedTuple):
@@ -238,10 +238,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         n_mkt = 0  # marketing messages received today
         x_sum = 0.0
         if ad_today[i]:
-            tally[K_IMPRESSIONS] += 1
-            if state[i] == UNAWARE:
-                state[i] = AWARE
-                tally[K_NEW_AWARE] += 1
+            tally[K_IMPRESSIONS] += 1  # (the ads play marks the impressed aware, via the engine)
             ctr = P[P_CTR] * P[P_REPEAT_DECAY] ** ads_seen[i]
             if adopters[i] != 0:
                 ctr *= P[P_SOCIAL_BOOST]  # a friend's interaction shows under the ad

@@ -10,7 +10,6 @@ from ...rng import _step_key, _uniform
 from .._kernels import (  # constants of the market kernels
     ABSENT,
     ADOPTED,
-    AWARE,
     C_AD,
     C_GROUP,
     C_GROUPBUY,
@@ -19,7 +18,6 @@ from .._kernels import (  # constants of the market kernels
     K_EXITS,
     K_FAILURES,
     K_GROUPBUYS,
-    K_NEW_AWARE,
     K_NEW_FOLLOWERS,
     K_PURCHASES,
     K_REFERRALS,
@@ -42,16 +40,14 @@ from .._kernels import (  # constants of the market kernels
     P_TRUST0,
     P_VIP_BOOST,
     STRONG,
-    UNAWARE,
     WEAK,
 )
 
 
 @njit(cache=True)
 def _finish_prepare(block, eng, brand, groups, adv, n_touched, flows, tally):
-    """Serial part of prepare: tallies, state counts, muted consumers leave their groups,
+    """Serial part of prepare: tallies, muted consumers leave their groups,
     and the advocacy table is cleared (only its touched rows)."""
-    counts = eng.counts
     rel, churned, group, vip_group = brand.rel, brand.churned, brand.group, brand.vip_group
     group_count, vip_count = groups.group_count, groups.vip_count
     L, flag, touched = adv
@@ -62,9 +58,6 @@ def _finish_prepare(block, eng, brand, groups, adv, n_touched, flows, tally):
             tally_blocks[b, k] = 0
         for a in range(n_muted[b]):
             _leave(muted[b * block + a], rel, churned, group, group_count, vip_group, vip_count)
-    aware = tally[K_NEW_AWARE]
-    counts[UNAWARE] -= aware
-    counts[AWARE] += aware
     for a in range(n_touched):
         i = touched[a]
         flag[i] = False

@@ -199,5 +199,8 @@ class AdsPlay(Play):
         return ids
 
     def clear(self) -> None:
-        """After the prepare pass: today's impressions are recorded."""
-        self.model._ad_today[self.today] = False
+        """After the prepare pass: today's impressions are recorded, and the impressed learn
+        of the product (through the engine, which keeps the state counts)."""
+        m = self.model
+        m._ad_today[self.today] = False
+        m._tally_today[kern.K_NEW_AWARE] += m.engine.mark_aware(self.today)

@@ -123,13 +123,8 @@ class LivestreamPlay(Play):
         v2 = self.fans[self._u(t, self.fans, 1) < p.fan_watch]
         self.viewers = ids = np.union1d(v1, v2).astype(np.int64)
         m._tally_today[kern.K_LIVE_VIEWERS] += ids.size
-        eng = m.engine
-        st = eng.state[ids]
-        new_aware = ids[st == State.UNAWARE]
-        eng.state[new_aware] = State.AWARE  # a viewer has heard of the product
-        eng.counts[State.UNAWARE] -= new_aware.size
-        eng.counts[State.AWARE] += new_aware.size
-        not_yet = ids[st != State.ADOPTED]
+        not_yet = ids[m.engine.state[ids] != State.ADOPTED]
+        m.engine.mark_aware(ids)  # a viewer has heard of the product
         m.touch[not_yet] = kern.C_LIVESTREAM  # last tracked touch (overwritten by later ones)
         self.live_today[not_yet] = 1
 

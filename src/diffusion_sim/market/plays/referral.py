@@ -59,8 +59,8 @@ class ReferralPlay(Play):
         # (an upper bound: deg - customer friends, from the engine's counts), most recent
         # buyers first.
         ref = ref[np.argsort(-m.last_buy[ref], kind="stable")]
-        a = m.engine.adopters[ref]
-        open_ = m._degree[ref] - (a & np.int64(0xFFFFFFFF)) - (a >> np.int64(32))
+        strong, weak = m.engine.adopter_counts(ref)
+        open_ = m._degree[ref] - strong - weak
         k = int(np.searchsorted(np.cumsum(open_), left / p.reward, side="right"))
         ref = ref[:k]
         return ref, np.full(ref.size, ADVOCACY_ROW["referral"], np.int64)
