@@ -134,7 +134,7 @@ def test_lesson_settings_answer_bad_input():
     v, errors = parse_settings(LESSONS["weak_ties"], {"seed": "abc", "beta_weak": "2"})
     assert errors == ["β weak (per step): '2' is not allowed: a number in [0, 1]",
                       "seed: 'abc' is not allowed: an integer in [0, 2147483647]"]  # fmt: skip
-    assert v["seed"] == 1  # the default stands in
+    assert v["seed"] == 2  # the default stands in
     _, errors = parse_settings(LESSONS["complex_contagion"], {"k": "7"})
     assert errors and "even" in errors[0]
 
