@@ -77,6 +77,9 @@ def test_the_page_run_gives_the_numbers_of_the_command(tmp_path):
         cli = pd.read_csv(cli_dir / name)
         pd.testing.assert_frame_equal(page, cli, check_exact=True)
     assert (tmp_path / "page" / "config.yaml").read_text() == (cli_dir / "config.yaml").read_text()
+    # the figure too, title included (it names the same changed settings)
+    page_png = (tmp_path / "page" / "comparison.png").read_bytes()
+    assert page_png == (cli_dir / "comparison.png").read_bytes()
     view = result_view(tmp_path / "page")
     assert [r[0] for r in view["rows"]] == ["none", "ads", "bridging", "ab"]
     assert view["verdict"][0].startswith("most profit: ")
