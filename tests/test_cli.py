@@ -12,6 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
+from conftest import run_cli
 from diffusion_sim.cli import CONF_DIR, run
 from diffusion_sim.config import build
 from diffusion_sim.errors import ConfigError
@@ -22,14 +23,14 @@ def _cmd():
     return [exe] if exe else [sys.executable, "-m", "diffusion_sim"]
 
 
-def _cli(tmp_path, *args):
-    return subprocess.run(
-        [*_cmd(), *args, f"hydra.run.dir={tmp_path}/out", "sim.progress=false"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _cli(tmp_path, *args, real=False):
+    """The command with ``args``: in this process (fast), or ``real=True`` as a new process
+    through the installed console script, as a user runs it."""
+    args = (*args, f"hydra.run.dir={tmp_path}/out", "sim.progress=false")
+    if not real:
+        return run_cli(tmp_path, *args)
+    return subprocess.run([*_cmd(), *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
 
 
 def _compose(*overrides):
@@ -49,6 +50,7 @@ def test_readme_example_runs(tmp_path):
         "seeding.random=1",
         "sim.replications=100",
         "sim.steps=100",
+        real=True,
     )
     assert res.returncode == 0, res.stderr
     out = tmp_path / "out"
@@ -107,10 +109,13 @@ def test_build_rejects_bad_values(overrides, key):
 
 
 def test_config_groups_compose_and_build():
-    for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete"):
-        for c in ("ties", "cascade", "threshold"):
-            spec = build(_compose("job=diffuse", f"graph={g}", f"contagion={c}"))
-            assert spec.graph_kind == g and spec.rule.name == c
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):  # once: compose is slow
+        for g in ("clustered", "sbm", "erdos_renyi", "watts_strogatz", "powerlaw_cluster",
+                  "complete"):  # fmt: skip
+            for c in ("ties", "cascade", "threshold"):
+                over = ["job=diffuse", f"graph={g}", f"contagion={c}"]
+                spec = build(compose(config_name="config", overrides=over))
+                assert spec.graph_kind == g and spec.rule.name == c
 
 
 @pytest.mark.parametrize(

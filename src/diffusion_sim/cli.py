@@ -341,26 +341,42 @@ class Terminated(BaseException):
 _PENDING: list[type[BaseException]] = []
 
 
-def _compiling() -> bool:
+def _safe_to_raise(frame) -> bool:
+    """Whether an exception may be raised in ``frame`` (the Python code a signal interrupted).
+
+    Only in this package's own code, and not below numba: inside numba's compiler (or while
+    it loads a kernel from the cache), or where compiled code has called back into Python (it
+    unpickles constants through ``numba.core.serialize``), an exception can crash the
+    process; and Python code called from C (numpy looking up an attribute through an enum's
+    ``__getattr__``, for one) may have its exception cleared, so the interrupt would be lost.
+    """
     from numba.core.compiler_lock import global_compiler_lock
 
-    return global_compiler_lock.is_locked()
+    if frame is None or not frame.f_globals.get("__name__", "").startswith("diffusion_sim"):
+        return False
+    if global_compiler_lock.is_locked():
+        return False
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):
+            return False
+        frame = frame.f_back
+    return True
 
 
 def _raise_pending(signum, frame):
-    if _compiling():  # still inside numba's compiler: look again shortly
+    if not _safe_to_raise(frame):  # not in our own code yet: look again shortly
         signal.setitimer(signal.ITIMER_REAL, 0.05)
         return
     raise _PENDING.pop()()
 
 
 def _interrupt(exc: type[BaseException]):
-    """A handler for SIGTERM / SIGINT that raises ``exc`` where Python next runs, except
-    inside numba's compiler (or while it loads a kernel from the cache): an exception thrown
-    into LLVM there can crash the process, so it is raised as soon as compilation ends."""
+    """A handler for SIGTERM / SIGINT that raises ``exc`` where this package's code runs
+    (see :func:`_safe_to_raise`): at once if it is running, else within 50 ms of its running
+    again (a SIGALRM timer looks again)."""
 
     def handler(signum, frame):
-        if _compiling():
+        if not _safe_to_raise(frame):
             _PENDING.append(exc)
             signal.signal(signal.SIGALRM, _raise_pending)
             signal.setitimer(signal.ITIMER_REAL, 0.05)

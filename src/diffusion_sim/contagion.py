@@ -52,7 +52,6 @@ PARALLEL_MIN = 16_384
 MAX_PARTS = 64
 
 
-
 class ExtraHazard(NamedTuple):
     """What a layer on top of the engine (the brand) adds to one step of the ``ties`` rule.
 
