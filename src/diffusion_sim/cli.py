@@ -44,7 +44,16 @@ from .runs import (
 from .threads import choose_threads, jobs_side_by_side
 from .validate import check_against_graph
 
-__all__ = ["CompareOutput", "DecisionOutput", "RunOutput", "execute", "main", "run"]
+__all__ = [
+    "CompareOutput",
+    "DecisionOutput",
+    "RunOutput",
+    "comparison_table",
+    "execute",
+    "main",
+    "run",
+    "verdict_lines",
+]
 
 log = logging.getLogger("diffusion_sim")
 
@@ -82,8 +91,13 @@ class DecisionOutput:
     text: str
 
 
-def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
+def run(
+    cfg: DictConfig, out_dir, *, progress: bool | None = None
+) -> RunOutput | CompareOutput | DecisionOutput:
     """Validate ``cfg``, build the market, run the job and write its outputs into ``out_dir``.
+
+    ``progress``: show progress bars (tqdm); ``None`` (the command): when ``sim.progress`` is
+    true and stderr is a terminal. The browser app passes ``True`` and reads the bars.
 
     ``compare``: ``summary.csv``, ``replications.csv``, ``causes.csv``, ``timeseries.parquet``,
     ``comparison.png`` and ``config.yaml``. ``diffuse``: ``timeseries.parquet``,
@@ -102,7 +116,8 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
         graph.n_weak_ties,
         graph.n_communities,
     )
-    progress = bool(cfg.sim.progress) and sys.stderr.isatty()
+    if progress is None:
+        progress = bool(cfg.sim.progress) and sys.stderr.isatty()
     if spec.job == "compare":
         return _run_compare(cfg, spec, graph, out_dir, progress)
     if spec.job in ("curves", "optimize", "calibrate", "uncertainty"):
@@ -132,9 +147,11 @@ def run(cfg: DictConfig, out_dir) -> RunOutput | CompareOutput | DecisionOutput:
     atomic_write(files["consumers"], lambda p: consumers.to_parquet(p, index=False))
     files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
-        from .plotting import plot_adoption
+        from .plotting import changed_settings, plot_adoption, rule_label
 
-        title = f"{graph.name} · {spec.rule.name} · {spec.replications} replications"
+        title = f"{graph.name} · {rule_label(spec.rule)} · {spec.replications} replications"
+        if changed_settings():
+            title += f"\nsettings: {changed_settings()}"
         files["plot"] = plot_adoption(reps, out_dir / "adoption_curve.png", title)
     name = graph.name + (" — a fresh graph per replication" if spec.fresh_graph else "")
     return RunOutput(reps, files, name)
@@ -174,11 +191,15 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
     files["config"] = _write_config(cfg, out_dir)
     if cfg.get("plot", True):
         from .market.plots import plot_comparison
+        from .plotting import changed_settings, rule_label
 
         title = (
             f"{graph.name} · budget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
-            f"{spec.replications} replications (common random numbers)"
+            f"{spec.replications} replications (common random numbers)\n"
+            f"organic word of mouth: {rule_label(spec.rule)}"
         )
+        if changed_settings():
+            title += f"\nsettings: {changed_settings()}"
         files["plot"] = plot_comparison(comp, out_dir / "comparison.png", title)
     extra = ""
     if spec.uncertainty is not None:
@@ -219,6 +240,23 @@ def format_comparison(out: CompareOutput) -> str:
         f"'{comp.baseline}'; money in thousand CNY",
         "",
     ]
+    header, rows = comparison_table(s)
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(header)]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines.append("")
+    lines.extend(verdict_lines(s))
+    if out.extra:
+        lines.extend(["", out.extra])
+    lines.append("outputs: " + str(out.files["summary"].parent))
+    return "\n".join(lines)
+
+
+def comparison_table(s) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The strategist's table from the comparison's ``summary.csv`` frame (with the spend
+    columns): the header and one row of formatted cells per play (the command prints it, the
+    browser app and its report show it)."""
     header = ("play", "customers", "revenue k", "profit k", "spend k", "spent", "ROI", "CAC CNY",
               "P(best)")  # fmt: skip
     rows = []
@@ -236,19 +274,10 @@ def format_comparison(out: CompareOutput) -> str:
                 f"{r['p_best']:.2f}",
             )
         )
-    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(header)]
-    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-    lines.append("")
-    lines.extend(_verdict(s))
-    if out.extra:
-        lines.extend(["", out.extra])
-    lines.append("outputs: " + str(out.files["summary"].parent))
-    return "\n".join(lines)
+    return header, rows
 
 
-def _verdict(s) -> list[str]:
+def verdict_lines(s) -> list[str]:
     """One line on the best play and one on plays that lose money, from the summary."""
     best = s.loc[s["profit"].idxmax()]
     note = ""

@@ -13,9 +13,52 @@ import numpy as np
 from .results import Replications, atomic_write
 from .states import ENGINE_CAUSES, Cause
 
-__all__ = ["plot_adoption"]
+__all__ = ["changed_settings", "plot_adoption", "rule_label", "save_png"]
 
-_CAUSE_COLOURS = {"seed": "#555555", "external": "#e6a23c", "strong": "#c0392b", "weak": "#2e86c1"}
+
+def _cause_colours() -> dict[str, str]:
+    # the market's registry holds the one colour of every cause; seeds are not a channel
+    from .market.registry import CAUSE_COLOURS
+
+    out = {c.name.lower(): col for c, col in CAUSE_COLOURS.items()}
+    out["seed"] = "#555555"
+    return out
+
+
+def rule_label(rule) -> str:
+    """The contagion rule with its parameters, for a figure title.
+
+    >>> from diffusion_sim.contagion import TiesRule
+    >>> rule_label(TiesRule(alpha=0.0002, beta_strong=0.05, beta_weak=0.0))
+    'ties (alpha=0.0002, beta_strong=0.05, beta_weak=0)'
+    """
+    import dataclasses
+
+    parts = []
+    for f in dataclasses.fields(rule):
+        v = getattr(rule, f.name)
+        parts.append(f"{f.name}={v:g}" if isinstance(v, float) else f"{f.name}={v}")
+    return f"{rule.name} ({', '.join(parts)})"
+
+
+def changed_settings() -> str:
+    """What this run changed on the command line (Hydra's task overrides, without the keys
+    that never change results), e.g. ``'experiment=weak_ties_demo contagion.beta_weak=0'``;
+    ``''`` outside a Hydra run. Figure titles end with it, so two runs' figures say how
+    they differ."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from .runs import NON_RESULT_KEYS
+
+    if not HydraConfig.initialized():
+        return ""
+    out = []
+    for o in HydraConfig.get().overrides.task:
+        key = o.split("=", 1)[0].lstrip("+~")
+        if key in NON_RESULT_KEYS or key.startswith("hydra"):
+            continue
+        out.append(o)
+    return " ".join(out)
 
 
 def plot_adoption(reps: Replications, path, title: str = "") -> Path:
@@ -55,7 +98,7 @@ def plot_adoption(reps: Replications, path, title: str = "") -> Path:
     cum = np.mean([np.cumsum(run.new_by_cause, axis=0) for run in reps.runs], axis=0) / n
     names = [c.name.lower() for c in ENGINE_CAUSES]
     layers = [cum[:, Cause[name.upper()]] for name in names]
-    bx.stackplot(t, layers, labels=names, colors=[_CAUSE_COLOURS[x] for x in names], alpha=0.85)
+    bx.stackplot(t, layers, labels=names, colors=[_cause_colours()[x] for x in names], alpha=0.85)
     bx.set(
         xlabel="step t",
         ylabel="cumulative adoptions (share of market)",

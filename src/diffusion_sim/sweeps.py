@@ -266,6 +266,7 @@ def plot_sweep(table: SweepTable, folder: Path, *, metric: str | None = None,
         lines = ["play", *lines]
     fig, ax = plt.subplots(figsize=(7.5, 4.5), constrained_layout=True)
     groups = df.groupby(lines, sort=False, dropna=False) if lines else [((), df)]
+    styles_used: dict[str, int] = {}
     for label, g in groups:
         xs, ms, los, his = [], [], [], []
         for xv, h in g.groupby(x, sort=True):
@@ -286,7 +287,15 @@ def plot_sweep(table: SweepTable, folder: Path, *, metric: str | None = None,
             str(v) if k == "play" else f"{k}={v}"
             for k, v in zip(lines, label if isinstance(label, tuple) else (label,), strict=False)
         )
-        (ln,) = ax.plot(xs, ms, marker="o", label=lab or metric)
+        colour, style = None, "-"
+        if "play" in lines:  # the play's colour of every figure; other swept keys: line style
+            from .market.colours import play_colour
+
+            colour = play_colour(str((label if isinstance(label, tuple) else (label,))[0]))
+            k = styles_used.get(colour, 0)
+            styles_used[colour] = k + 1
+            style = ("-", "--", ":", "-.")[k % 4]
+        (ln,) = ax.plot(xs, ms, marker="o", ls=style, label=lab or metric, color=colour)
         ax.fill_between(xs, los, his, color=ln.get_color(), alpha=0.2, linewidth=0)
     ax.set_xlabel(x)
     ax.set_ylabel(metric)

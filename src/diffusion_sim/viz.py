@@ -1,13 +1,11 @@
-"""Browser demo for educators: the strength of weak ties, as a Mesa SolaraViz page.
+"""The weak-ties demo model for Mesa users, and the old entry point of the browser page.
 
-Run it with ``.venv/bin/solara run diffusion_sim.viz --production`` after
-``pip install -e .[viz]``. Personal networks (communities) sit on a circle; strong ties are
-drawn inside them, weak ties across. Press play and watch word of mouth cross between
-communities only where weak ties exist; set ``weak_ties`` to 0 to see it stay trapped.
-
-The page uses the library as any Mesa user would: :class:`WeakTiesDemo` is a
+The browser page is now the app (:mod:`diffusion_sim.app`, ``bash scripts/app.sh``):
+``solara run diffusion_sim.viz`` still works and shows the app's educator page (the lessons,
+weak ties among them). :class:`WeakTiesDemo` stays: a
 :class:`~diffusion_sim.model.DiffusionModel` with slider-friendly scalar parameters and a Mesa
-``DataCollector``; the network view reads each :class:`~diffusion_sim.model.Consumer`'s state.
+``DataCollector``, for use in Mesa's own ``SolaraViz`` or a notebook;
+:func:`network_figure` draws it.
 """
 
 from __future__ import annotations
@@ -17,35 +15,20 @@ import matplotlib
 matplotlib.use("Agg")
 import mesa
 import numpy as np
-import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.utils import update_counter
 
+from .app.educator import EducatorPage
+from .app.lessons import community_layout
 from .contagion import TiesRule
 from .graph import clustered
 from .model import DiffusionModel
 from .seeding import Seeding
 from .states import Cause, State
 
-__all__ = ["WeakTiesDemo", "community_layout", "page"]
+__all__ = ["Page", "WeakTiesDemo", "community_layout", "network_figure"]
 
 _STATE_COLOURS = {State.UNAWARE: "#d5d8dc", State.AWARE: "#f5b041", State.ADOPTED: "#c0392b"}
-
-
-def community_layout(community: np.ndarray) -> np.ndarray:
-    """Positions, shape (n, 2): communities on a unit circle, members on a small circle each."""
-    k = int(community.max()) + 1
-    centre_angle = 2 * np.pi * np.arange(k) / k
-    centres = np.column_stack([np.cos(centre_angle), np.sin(centre_angle)])
-    pos = np.empty((community.shape[0], 2))
-    r = min(0.45, 2.2 / max(k, 1))
-    for c in range(k):
-        members = np.flatnonzero(community == c)
-        a = 2 * np.pi * np.arange(members.size) / max(members.size, 1)
-        pos[members] = centres[c] + r * np.column_stack([np.cos(a), np.sin(a)])
-    return pos
 
 
 class WeakTiesDemo(DiffusionModel):
@@ -123,40 +106,6 @@ def network_figure(model: WeakTiesDemo) -> Figure:
     return fig
 
 
-@solara.component
-def NetworkView(model):  # noqa: N802 (solara components are CamelCase)
-    update_counter.get()  # re-render after every step
-    solara.FigureMatplotlib(network_figure(model), dependencies=[model.steps])
-
-
-model_params = {
-    "weak_ties": {"type": "SliderFloat", "value": 0.5, "label": "weak ties per consumer",
-                  "min": 0.0, "max": 3.0, "step": 0.1},
-    "beta_strong": {"type": "SliderFloat", "value": 0.15, "label": "β strong (per step)",
-                    "min": 0.0, "max": 0.5, "step": 0.01},
-    "beta_weak": {"type": "SliderFloat", "value": 0.15, "label": "β weak (per step)",
-                  "min": 0.0, "max": 0.5, "step": 0.01},
-    "communities": {"type": "SliderInt", "value": 16, "label": "communities",
-                    "min": 4, "max": 40, "step": 1},
-    "group_size": {"type": "SliderInt", "value": 10, "label": "community size",
-                   "min": 3, "max": 20, "step": 1},
-    "seed": {"type": "InputText", "value": 1, "label": "seed"},
-}  # fmt: skip
-
-
-@solara.component
-def Page():  # noqa: N802
-    # One model per browser session (a module-level model would be shared by every visitor).
-    model = solara.use_memo(lambda: WeakTiesDemo(), dependencies=[])
-    SolaraViz(
-        model,
-        components=[
-            (NetworkView, 0),
-            make_plot_component(["adopted", "aware", "via weak ties"]),
-        ],
-        model_params=model_params,
-        name="diffusion_sim · the strength of weak ties",
-    )
-
-
+#: ``solara run diffusion_sim.viz``: the app's educator page.
+Page = EducatorPage
 page = Page

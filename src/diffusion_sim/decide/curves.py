@@ -199,14 +199,15 @@ def plot_curves(curves: Curves, path, title: str = "") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..market.plots import _COLOURS
+    from ..market.colours import play_colours
 
     t = curves.table
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     k = 1e3
+    colour = play_colours(curves.plays)  # fixed per play across every figure
     for i, play in enumerate(curves.plays):
         d = t[t["play"] == play]
-        col = _COLOURS[(i + 1) % len(_COLOURS)]
+        col = colour[play]
         x = d["budget"] / k
         ax = axes[0]
         ax.plot(x, d["incr_profit"] / k, "-o", color=col, label=play, ms=4)

@@ -31,6 +31,10 @@ def run_job(spec, graph, out_dir, *, progress: bool = False, plot: bool = True):
                 f"{graph.name} · {spec.steps} days · {int(result.table['replications'].iloc[0])} "
                 "replications per point (common random numbers)"
             )
+            from ..plotting import changed_settings
+
+            if changed_settings():
+                title += f"\nsettings: {changed_settings()}"
             files["plot"] = plot_curves(result, out_dir / "curves.png", title)
         return result, files, format_curves(result, graph.name, spec.steps)
     if spec.job == "optimize":
@@ -39,7 +43,10 @@ def run_job(spec, graph, out_dir, *, progress: bool = False, plot: bool = True):
         result, files = run_optimize(spec, graph, out_dir, progress=progress)
         files["summary"] = files["final"]
         if plot:
-            files["plot"] = plot_optimization(result, out_dir / "optimize.png", graph.name)
+            from ..plotting import changed_settings
+
+            note = f"\nsettings: {changed_settings()}" if changed_settings() else ""
+            files["plot"] = plot_optimization(result, out_dir / "optimize.png", graph.name + note)
         return result, files, format_optimization(result, graph.name, spec.steps)
     if spec.job == "calibrate" and spec.calibrate.mode == "campaign":
         from .campaign import format_campaign, plot_campaign, run_calibrate_campaign

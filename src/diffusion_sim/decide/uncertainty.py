@@ -350,20 +350,21 @@ def plot_tornado(res: Uncertainty, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..market.plots import _COLOURS
+    from ..market.colours import play_colours
 
     s = res.sensitivity
     params = list(dict.fromkeys(s["param"]))
     plays = [p for p in dict.fromkeys(s["play"]) if s[s["play"] == p]["swing"].max() > 0]
     fig, ax = plt.subplots(figsize=(10, 0.6 + 0.55 * max(1, len(params)) * max(1, len(plays)) / 2))
     h = 0.8 / max(1, len(plays))
+    colour = play_colours(plays)  # fixed per play across every figure
     for j, play in enumerate(plays):
         d = s[s["play"] == play].set_index("param").loc[params]
         y = np.arange(len(params)) + (j - (len(plays) - 1) / 2) * h
         lo = d["incr_profit_at_low"] / 1e3
         hi = d["incr_profit_at_high"] / 1e3
         left = np.minimum(lo, hi)
-        col = _COLOURS[(j + 1) % len(_COLOURS)]
+        col = colour[play]
         ax.barh(y, np.abs(hi - lo), left=left, height=h * 0.9, color=col, label=play)
         ax.plot(d["incr_profit"] / 1e3, y, "|", color="black", ms=8)
         ax.plot(hi, y, ">", color=col, ms=4)

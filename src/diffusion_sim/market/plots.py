@@ -11,12 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..results import atomic_write
+from .colours import play_colours
 from .compare import Comparison
 from .registry import CAUSE_COLOURS
 
 __all__ = ["plot_comparison"]
 
-_COLOURS = ("#555555", "#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d")
 #: Channels shown in the attribution panel and their colours (from the registry).
 _CHANNEL_COLOURS = {c.name.lower(): colour for c, colour in CAUSE_COLOURS.items()}
 _CHANNELS = tuple(_CHANNEL_COLOURS)
@@ -27,7 +27,7 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
     customers gained by true cause vs by channel code. Returns the path written."""
     path = Path(path)
     plays = comp.plays
-    colour = {p: _COLOURS[k % len(_COLOURS)] for k, p in enumerate(plays)}
+    colour = play_colours(plays)  # fixed per play across every figure
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     ax, bx, cx, dx = axes.ravel()
 

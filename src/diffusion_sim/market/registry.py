@@ -88,21 +88,23 @@ TALLIES: tuple[str, ...] = tuple(t.name for t in TALLY_TABLE)
 #: Index of each tally in a tally row.
 TALLY_INDEX: dict[str, int] = {name: k for k, name in enumerate(TALLIES)}
 
-#: Colour of each cause / channel code in the attribution plot, in plot order.
+#: Colour of each cause / channel code in every figure (the attribution bars, and the plays
+#: that fund one strategy, :mod:`diffusion_sim.market.colours`); each readable as a line on
+#: white and distinct from the others, in plot order.
 CAUSE_COLOURS: dict[Cause, str] = {
     Cause.NONE: "#bbbbbb",
     Cause.EXTERNAL: "#e6a23c",
     Cause.STRONG: "#c0392b",
     Cause.WEAK: "#2e86c1",
-    Cause.AD: "#f1c40f",
+    Cause.AD: "#d4ac0d",
     Cause.GROUP: "#16a085",
     Cause.VIP: "#8e44ad",
     Cause.BRIDGE: "#27ae60",
     Cause.KOL: "#d35400",
-    Cause.KOC: "#a3e4d7",
-    Cause.COUPON: "#f5b7b1",
+    Cause.KOC: "#17becf",
+    Cause.COUPON: "#bcbd22",
     Cause.REFERRAL: "#5d6d7e",
-    Cause.GROUPBUY: "#1abc9c",
+    Cause.GROUPBUY: "#8c564b",
     Cause.LIVESTREAM: "#e84393",
 }
 
