@@ -30,7 +30,7 @@ def rule_label(rule) -> str:
 
     >>> from diffusion_sim.contagion import TiesRule
     >>> rule_label(TiesRule(alpha=0.0002, beta_strong=0.05, beta_weak=0.0))
-    'ties (alpha=0.0002, beta_strong=0.05, beta_weak=0)'
+    'ties (alpha=0.0002, beta_strong=0.05, beta_weak=0, update=synchronous)'
     """
     import dataclasses
 
