@@ -41,7 +41,7 @@ def test_tie_strength_weights_and_unweighted_limit():
     scores (Borgatti's formula)."""
     g = clustered(60, group_size=6, weak_ties=1.5, seed=2)
     G = g.to_networkx()
-    for a, b, d in G.edges(data=True):
+    for _, _, d in G.edges(data=True):
         d["w"] = 3.0 if d["tie"] == "strong" else 1.0
     s = bridge_scores(g, weight=(3.0, 1.0))
     nodes = list(G)

@@ -131,6 +131,9 @@ def test_every_experiment_runs_in_miniature(tmp_path, name):
         cfg.sim.steps = 5
         cfg.sim.replications = 2
         cfg.sim.progress = False
+        if cfg.job == "validation":  # its own set-ups: fewer runs and one check
+            cfg.validation.scale = 0.1
+            cfg.validation.checks = ["centola_macy"]
         if cfg.job == "calibrate":  # the data set the horizon; a small search
             cfg.calibrate.particles = 10
             cfg.calibrate.generations = 2

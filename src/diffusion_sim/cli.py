@@ -106,6 +106,10 @@ def run(
     """
     spec = build(cfg)  # every value checked before any work
     out_dir = Path(out_dir)
+    if progress is None:
+        progress = bool(cfg.sim.progress) and sys.stderr.isatty()
+    if spec.job == "validation":  # its own graphs: the configured one is not built
+        return _run_validation(cfg, spec, out_dir, progress)
     graph = spec.make_graph()
     check_against_graph(spec, graph)
     log.info(
@@ -116,8 +120,6 @@ def run(
         graph.n_weak_ties,
         graph.n_communities,
     )
-    if progress is None:
-        progress = bool(cfg.sim.progress) and sys.stderr.isatty()
     if spec.job == "compare":
         return _run_compare(cfg, spec, graph, out_dir, progress)
     if spec.job in ("curves", "optimize", "calibrate", "uncertainty"):
@@ -155,6 +157,22 @@ def run(
         files["plot"] = plot_adoption(reps, out_dir / "adoption_curve.png", title)
     name = graph.name + (" — a fresh graph per replication" if spec.fresh_graph else "")
     return RunOutput(reps, files, name)
+
+
+def _run_validation(cfg, spec, out_dir: Path, progress: bool) -> DecisionOutput:
+    """``job=validation``: the published checks, ``validation.csv`` and ``validation.png``."""
+    from .published import run_validation
+
+    result = run_validation(spec.validation, spec.seed, progress=progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"summary": out_dir / "validation.csv"}
+    frame = result.to_frame()
+    atomic_write(files["summary"], lambda p: frame.to_csv(p, index=False))
+    if cfg.get("plot", True):
+        files["plot"] = result.plot(out_dir / "validation.png")
+    files["config"] = _write_config(cfg, out_dir)
+    return DecisionOutput("validation", result, files, "published set-ups",
+                          result.text() + f"\noutputs: {out_dir}")  # fmt: skip
 
 
 def _write_config(cfg: DictConfig, out_dir: Path) -> Path:

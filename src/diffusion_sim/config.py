@@ -34,6 +34,7 @@ from .market.params import (
     Trust,
     Vip,
 )
+from .published import ValidationParams
 from .seeding import Seeding
 from .validate import check_finite, check_keys, check_resources, did_you_mean
 
@@ -218,17 +219,20 @@ class Config:
     optimize: OptimizeParams = field(default_factory=OptimizeParams)
     calibrate: CalibrateParams = field(default_factory=CalibrateParams)
     uncertainty: UncertaintyParams = field(default_factory=UncertaintyParams)
+    validation: ValidationParams = field(default_factory=ValidationParams)
 
 
 #: Jobs of the command: compare the brand's plays (default), plain diffusion, and the
-#: decision jobs (:mod:`diffusion_sim.decide`): response curves, the best split, calibration.
-JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate", "uncertainty")
+#: decision jobs (:mod:`diffusion_sim.decide`): response curves, the best split, calibration;
+#: and the published results reproduced (:mod:`diffusion_sim.published`).
+JOBS = ("compare", "diffuse", "curves", "optimize", "calibrate", "uncertainty", "validation")
 #: Settings of the decision jobs (section of the config named like the job).
 _DECIDE_SCHEMAS = {
     "curves": CurvesParams,
     "optimize": OptimizeParams,
     "calibrate": CalibrateParams,
     "uncertainty": UncertaintyParams,
+    "validation": ValidationParams,
 }
 #: Jobs that run the brand's market (and need ``market`` and ``compare``).
 MARKET_JOBS = ("compare", "curves", "optimize", "uncertainty")
@@ -287,6 +291,7 @@ class RunSpec:
     optimize: OptimizeParams | None = None
     calibrate: CalibrateParams | None = None
     uncertainty: UncertaintyParams | None = None
+    validation: ValidationParams | None = None
     fresh_graph: bool = False
 
     def graph_factory(self):
@@ -387,11 +392,15 @@ def build(cfg: DictConfig | dict) -> RunSpec:
             raise ConfigError("sim.fresh_graph", fresh,
                               "false for graph=edgelist (a file is one network)")  # fmt: skip
         if graph_seed is not None:
-            raise ConfigError("graph.seed", graph_seed,
-                              "null with sim.fresh_graph=true (each replication draws its own)")
+            raise ConfigError(
+                "graph.seed",
+                graph_seed,
+                "null with sim.fresh_graph=true (each replication draws its own)",
+            )
         if job != "diffuse":
-            raise ConfigError("sim.fresh_graph", fresh,
-                              f"false for job={job} (fresh graphs are for job=diffuse)")
+            raise ConfigError(
+                "sim.fresh_graph", fresh, f"false for job={job} (fresh graphs are for job=diffuse)"
+            )
     market = plan = None
     if sim.get("check_resources", True):
         check_resources(kind, g, job, steps, reps)

@@ -5,8 +5,9 @@ Every random number is keyed (:mod:`diffusion_sim.rng`): RR set ``j`` and world 
 the per-"step" key ``_step_key(key, j)``; inside it the root is draw (0, 0), the draws that find
 consumer ``v``'s live in-ties (``ic``) use the sub-key ``_step_key(set key, v + 1)``, and the
 neighbour ``v`` listens to (``lt``) is draw (v, 2). In a Monte Carlo world the coin of CSR
-entry ``e`` (``ic``) is draw (e, 1). A set or world therefore does not depend on which thread builds it, nor on how
-the sets are split between threads: results are identical with any thread count.
+entry ``e`` (``ic``) is draw (e, 1). A set or world therefore does not depend on which
+thread builds it, nor on how the sets are split between threads: results are identical with
+any thread count.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def worlds(live: LiveEdge) -> tuple[np.ndarray, np.ndarray]:
             p = 1.0
             parent = list(range(n))
 
-            def find(a):
+            def find(a, parent=parent):
                 while parent[a] != a:
                     parent[a] = parent[parent[a]]
                     a = parent[a]
@@ -71,7 +71,7 @@ def worlds(live: LiveEdge) -> tuple[np.ndarray, np.ndarray]:
             probs.append(p)
             reaches.append(comp[:, None] == comp[None, :])
     else:
-        choices = [[(-1, 1.0 - sum(ws))] + list(zip(nb, ws, strict=True)) for _, nb, ws in rows]
+        choices = [[(-1, 1.0 - sum(ws)), *zip(nb, ws, strict=True)] for _, nb, ws in rows]
         total = int(np.prod([len(c) for c in choices], dtype=np.float64))
         if total > MAX_WORLDS:
             raise ValueError(f"{total} worlds: more than {MAX_WORLDS}")
