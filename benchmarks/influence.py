@@ -38,7 +38,7 @@ def _cynetdiff_celf(g, p, k, trials):
     heapq.heapify(heap)
     chosen: list[int] = []
     while len(chosen) < k:
-        neg, v, rnd = heapq.heappop(heap)
+        _, v, rnd = heapq.heappop(heap)
         if rnd == len(chosen):
             chosen.append(v)
             continue

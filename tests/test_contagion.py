@@ -358,3 +358,36 @@ def test_engine_surface_mark_aware_and_adopter_counts():
         adopted = eng.state[nb] == State.ADOPTED
         assert strong[i] == np.sum(adopted & (tie == 1))
         assert weak[i] == np.sum(adopted & (tie == 0))
+
+
+@pytest.mark.parametrize("parallel", [False, True, None])
+def test_run_until_quiet_equals_stepping(parallel):
+    """The compiled cascade loop takes the same steps with the same draws as step()."""
+    g = clustered(3000, group_size=8, weak_ties=2.0, seed=4)
+    rule = CascadeRule(p_strong=0.3, p_weak=0.15)
+    ref = Engine(g, rule, key=11, parallel=False)
+    ref.seed([0, 1500])
+    rows = []
+    while not ref.frontier_empty:
+        rows.append(ref.step())
+    for cap in (len(rows) + 50, 3):  # to quiet, and stopped early by max_steps
+        e = Engine(g, rule, key=11, parallel=parallel)
+        e.seed([0, 1500])
+        got = e.run_until_quiet(cap)
+        k = min(cap, len(rows))
+        assert got.shape == (k, len(rows[0])) and e.t == k
+        np.testing.assert_array_equal(got, np.array(rows[:k]))
+        if k == len(rows):
+            assert e.frontier_empty
+            for name in ("state", "adopted_at", "cause", "counts", "comm_adopters"):
+                np.testing.assert_array_equal(getattr(e, name), getattr(ref, name))
+    # rules without a compiled loop step from Python, to the same end
+    a = Engine(g, ThresholdRule(phi=0.2), key=2)
+    a.seed([5, 6, 7])
+    a.run_until_quiet(10_000)
+    b = Engine(g, ThresholdRule(phi=0.2), key=2)
+    b.seed([5, 6, 7])
+    while not b.frontier_empty:
+        b.step()
+    assert a.t == b.t
+    np.testing.assert_array_equal(a.adopted_at, b.adopted_at)

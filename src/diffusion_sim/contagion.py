@@ -35,7 +35,12 @@ from .kernels._apply import (
 from .kernels._async import THRESHOLD as _ASYNC_THRESHOLD
 from .kernels._async import TIES as _ASYNC_TIES
 from .kernels._async import _async_step
-from .kernels._cascade import _cascade_decide_parallel, _cascade_decide_serial
+from .kernels._cascade import (
+    CascadeRun,
+    _cascade_decide_parallel,
+    _cascade_decide_serial,
+    _cascade_run_serial,
+)
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
 from .states import Cause, State
@@ -281,7 +286,7 @@ class Engine:
         self.counts = np.zeros(len(State), dtype=np.int64)
         self.counts[State.UNAWARE] = n
         self._csr = (graph.indptr, graph.indices, graph.tie)
-        self._comm_sizes = graph.community_sizes().astype(np.int64)
+        self._comm_sizes = graph.community_sizes().copy()  # the graph computes it once
         self.comm_adopters = np.zeros(self._comm_sizes.shape[0], dtype=np.int64)
         self._new = np.empty(n, dtype=np.int32)
         nb = n // BLOCK + 2
@@ -541,6 +546,42 @@ class Engine:
         nb, tie = self.graph.neighbors(i)
         adopted = self.state[nb] == State.ADOPTED
         return int(np.sum(adopted & (tie == 1))), int(np.sum(adopted & (tie == 0)))
+
+    def run_until_quiet(self, max_steps: int) -> np.ndarray:
+        """Step until :attr:`frontier_empty` or ``max_steps`` steps were taken; the same
+        steps, draws and results as calling :meth:`step` in that loop.
+
+        The ``cascade`` rule runs the loop compiled, without returning to Python between
+        steps, unless its steps may use threads (``parallel=True``, or several numba threads
+        and at least ``PARALLEL_MIN`` consumers); other rules step from Python.
+
+        Returns
+        -------
+        ndarray of int64, shape (steps taken, len(Cause))
+            New adoptions by cause in each step taken.
+        """
+        rows = []
+        fused = (isinstance(self.rule, CascadeRule) and self.rule.update == "synchronous"
+                 and not (self.parallel or (self.parallel is None and self.graph.n >= PARALLEL_MIN
+                                            and numba.get_num_threads() > 1)))  # fmt: skip
+        if fused:
+            run = CascadeRun(self._csr, self.state, self.counts, self.cause,
+                             self.graph.community, self.comm_adopters, self.adopted_at,
+                             self._new, self._block_lo, self._block_n, self._collect)  # fmt: skip
+            left = max(int(max_steps), 0)
+            while left > 0 and self._nc > 0:  # in chunks: max_steps may be a loose bound
+                out = np.zeros((min(left, 256), N_CAUSES), dtype=np.int64)
+                self.t, self._nc, taken = _cascade_run_serial(
+                    run, self.t, self._nc, self.key, BLOCK, self._pow_s, self._pow_w, out
+                )
+                rows.append(out[:taken])
+                left -= taken
+                if taken == 0:  # cannot happen with candidates left; never spin
+                    break
+            return np.concatenate(rows) if rows else np.zeros((0, N_CAUSES), dtype=np.int64)
+        while not self.frontier_empty and len(rows) < max_steps:
+            rows.append(self.step())
+        return np.array(rows, dtype=np.int64).reshape(len(rows), N_CAUSES)
 
     @property
     def frontier_empty(self) -> bool:

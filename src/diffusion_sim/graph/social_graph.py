@@ -10,6 +10,7 @@ duplicates. ``community`` gives each consumer's community (personal network, blo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -145,8 +146,15 @@ class SocialGraph:
         return self._degree - self._strong_degree
 
     def community_sizes(self) -> np.ndarray:
-        """Consumers per community, int64 of shape (n_communities,)."""
-        return np.bincount(self.community, minlength=self.n_communities)
+        """Consumers per community, int64 of shape (n_communities,); read-only (computed once:
+        every engine of a replicated run asks for it)."""
+        return self._community_sizes
+
+    @functools.cached_property
+    def _community_sizes(self) -> np.ndarray:
+        sizes = np.bincount(self.community, minlength=self.n_communities).astype(np.int64)
+        sizes.setflags(write=False)
+        return sizes
 
     def neighbors(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Neighbours of consumer ``i`` and the class of each tie."""
