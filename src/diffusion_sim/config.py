@@ -8,7 +8,7 @@ objects of a run — again before any work starts.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -20,19 +20,8 @@ from .decide.params import CalibrateParams, CurvesParams, OptimizeParams, Uncert
 from .errors import ConfigError
 from .graph import GENERATORS, SocialGraph, read_edgelist
 from .market.params import (
-    Ads,
-    Advocates,
     Compare,
-    Coupons,
-    Fatigue,
-    GroupBuy,
-    Groups,
-    Livestream,
     MarketParams,
-    Product,
-    Referral,
-    Trust,
-    Vip,
 )
 from .published import ValidationParams
 from .seeding import Seeding
@@ -463,20 +452,12 @@ def build(cfg: DictConfig | dict) -> RunSpec:
     )  # fmt: skip
 
 
+#: The market's sections and their schemas, from :class:`MarketParams` itself (never listed
+#: twice): every field that is a section (a dataclass).
 _MARKET_PARTS = {
-    "product": Product,
-    "trust": Trust,
-    "groups": Groups,
-    "fatigue": Fatigue,
-    "ads": Ads,
-    "vip": Vip,
-    "bridging": Advocates,
-    "kol": Advocates,
-    "koc": Advocates,
-    "coupons": Coupons,
-    "referral": Referral,
-    "groupbuy": GroupBuy,
-    "livestream": Livestream,
+    f.name: type(getattr(MarketParams(), f.name))
+    for f in fields(MarketParams)
+    if is_dataclass(getattr(MarketParams(), f.name))
 }
 
 

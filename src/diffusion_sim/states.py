@@ -61,6 +61,9 @@ class Cause(IntEnum):
     GROUPBUY = 13
     #: a livestream session (直播带货) of the brand's host
     LIVESTREAM = 14
+    #: a recruited consumer picked by influence maximisation (IMM seeds: the upper bound
+    #: for bridges, KOL and KOC at the same fee)
+    INFLUENCE = 15
 
 
 class Relationship(IntEnum):

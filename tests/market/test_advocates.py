@@ -63,8 +63,9 @@ def test_advocacy_pass_equals_a_naive_sum_over_ties():
     sources = np.sort(rng.choice(g.n, 40, replace=False)).astype(np.int64)
     kinds = rng.integers(0, kern.N_ADVOCACY, sources.size).astype(np.int64)
     weight = rng.uniform(0.5, 1.5, sources.size)
-    b_s = np.array([0.1, 0.2, 0.05, 0.3, 0.15])
-    b_w = np.array([0.01, 0.02, 0.0, 0.03, 0.05])
+    # one hazard per advocacy kind, whatever the number of kinds registered
+    b_s = np.resize([0.1, 0.2, 0.05, 0.3, 0.15, 0.25], kern.N_ADVOCACY)
+    b_w = np.resize([0.01, 0.02, 0.0, 0.03, 0.05, 0.04], kern.N_ADVOCACY)
     ref = np.zeros((g.n, kern.N_ADVOCACY))
     for j, k, wgt in zip(sources, kinds, weight, strict=True):
         nbrs, ties = g.neighbors(int(j))

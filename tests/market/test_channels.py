@@ -39,18 +39,20 @@ def capture_extra(m: MarketModel) -> list:
 
 
 def test_the_table_has_a_row_for_every_channel():
-    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 13
+    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 14
     assert set(ADVOCACY) <= set(CHANNELS)
     assert {c.cause for c in CHANNELS} >= {Cause.AD, Cause.GROUP, Cause.COUPON, Cause.GROUPBUY,
                                            Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC,
-                                           Cause.REFERRAL, Cause.LIVESTREAM}  # fmt: skip
+                                           Cause.REFERRAL, Cause.LIVESTREAM,
+                                           Cause.INFLUENCE}  # fmt: skip
 
 
-def test_all_thirteen_channels_at_once_combine_to_one_minus_the_product_of_survivals():
+def test_all_fourteen_channels_at_once_combine_to_one_minus_the_product_of_survivals():
     """A consumer reached by every channel on day 1 (ad click and view-through, broadcast,
     two shares and a joint post in its group, a coupon, a group-buy, and posts of a VIP member,
-    a bridge, a KOL, a KOC and a referrer, each weighted by the poster's trust, and a
-    livestream session it watches): h = 1 - prod_c (1 - h_c) over all 13, and the trust
+    a bridge, a KOL, a KOC, a referrer and an IMM-picked advocate, each weighted by the
+    poster's trust, and a livestream session it watches): h = 1 - prod_c (1 - h_c) over all
+    14, and the trust
     multiplier is its own trust / initial."""
     n = 12
     pairs = list(itertools.combinations(range(n), 2))
@@ -60,19 +62,32 @@ def test_all_thirteen_channels_at_once_combine_to_one_minus_the_product_of_survi
     v = [b for _, b in strong + weak]
     g = SocialGraph.from_edges(n, u, v, [1] * len(strong) + [0] * len(weak))
     c1, v1, b1, sc, red, gbj = 0.01, 0.02, 0.03, 0.04, 0.05, 0.06
-    adv_s = {"vip": 0.07, "bridging": 0.08, "kol": 0.09, "koc": 0.1, "referral": 0.11}
+    adv_s = {
+        "vip": 0.07,
+        "bridging": 0.08,
+        "kol": 0.09,
+        "koc": 0.1,
+        "referral": 0.11,
+        "influence": 0.13,
+    }
     adv_w = {k: x / 3 for k, x in adv_s.items()}
     live = 0.12
     sections = _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w)
     sections["livestream"] = {"group_watch": 1.0, "conversion": live, "fee": 1.0}
     p = market_params(sections)
     unit = p.product.unit_cost
-    budgets = {**dict.fromkeys(STRATEGIES, 1e4), "bridging": unit, "kol": unit, "koc": unit}
+    budgets = {
+        **dict.fromkeys(STRATEGIES, 1e4),
+        "bridging": unit,
+        "kol": unit,
+        "koc": unit,
+        "influence": unit,
+    }
     m = MarketModel(g, TiesRule(), p, budgets, horizon=2, seeding=Seeding(nodes=[9, 10, 11]),
                     seed=0)  # fmt: skip
     adv = {name: int(np.flatnonzero(m.engine.cause == cause)[0])
            for name, cause in (("bridging", Cause.BRIDGE), ("kol", Cause.KOL),
-                               ("koc", Cause.KOC))}  # fmt: skip
+                               ("koc", Cause.KOC), ("influence", Cause.INFLUENCE))}  # fmt: skip
     i = int(np.flatnonzero(m.engine.state != State.ADOPTED)[0])
     vip, ref = 9, 10
     m.rel[vip] = Relationship.STRONG  # a VIP member
@@ -84,7 +99,14 @@ def test_all_thirteen_channels_at_once_combine_to_one_minus_the_product_of_survi
     m._next_shares[0] = 2  # two purchases shared in group 0 yesterday
     m._recent_log.append(np.array([vip]))  # a friend bought yesterday: group-buy ready
     sources = {"vip": vip, "referral": ref, **adv}
-    trust = {"vip": 0.25, "bridging": 0.75, "kol": 0.5, "koc": 0.6, "referral": 0.3}
+    trust = {
+        "vip": 0.25,
+        "bridging": 0.75,
+        "kol": 0.5,
+        "koc": 0.6,
+        "referral": 0.3,
+        "influence": 0.45,
+    }
     for name, j in sources.items():
         m.trust[j] = trust[name]
     m.trust[i] = 0.4
@@ -124,6 +146,8 @@ def _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w) -> dict:
                      "fee": 0.0, "joint_every_days": 1},
         "kol": {"advocacy_strong": adv_s["kol"], "advocacy_weak": adv_w["kol"], "fee": 0.0},
         "koc": {"advocacy_strong": adv_s["koc"], "advocacy_weak": adv_w["koc"], "fee": 0.0},
+        "influence": {"advocacy_strong": adv_s["influence"],
+                      "advocacy_weak": adv_w["influence"], "fee": 0.0},
     }  # fmt: skip
 
 

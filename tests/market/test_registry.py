@@ -66,7 +66,7 @@ def test_every_play_module_of_the_registry_has_its_class_and_hooks():
     assert list(PLAYS) == list(dict.fromkeys(s.module for s in STRATEGY_TABLE))
     for module, cls in PLAYS.items():
         assert issubclass(cls, Play) and cls.module == module and cls.strategies()
-    assert PLAYS["advocates"].causes() == (Cause.BRIDGE, Cause.KOL, Cause.KOC)
+    assert PLAYS["advocates"].causes() == (Cause.BRIDGE, Cause.KOL, Cause.KOC, Cause.INFLUENCE)
     assert PLAYS["coupons"].tallies() == ("coupons_issued", "coupons_redeemed")
     assert PLAYS["ads"].tallies() == ("impressions", "clicks", "new_aware_by_ads")
     owned = {t for cls in PLAYS.values() for t in cls.tallies()}

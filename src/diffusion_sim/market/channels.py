@@ -38,6 +38,7 @@ ADVOCACY: tuple[Channel, ...] = (
     Channel("kol_posts", "kol", Cause.KOL),
     Channel("koc_posts", "koc", Cause.KOC),
     Channel("referral_posts", "referral", Cause.REFERRAL),
+    Channel("influence_posts", "influence", Cause.INFLUENCE),
 )
 
 #: Every channel, in the prepare pass's listing order.

@@ -170,6 +170,10 @@ def _koc() -> Advocates:
     return Advocates(name="koc", target="random", fee=300.0)
 
 
+def _influence() -> Advocates:
+    return Advocates(name="influence", target="influence", fee=500.0)
+
+
 @dataclass
 class MarketParams:
     """Everything about the market and the brand's instruments (not the budget split)."""
@@ -183,13 +187,14 @@ class MarketParams:
     bridging: Advocates = field(default_factory=_bridging)
     kol: Advocates = field(default_factory=_kol)
     koc: Advocates = field(default_factory=_koc)
+    influence: Advocates = field(default_factory=_influence)
     coupons: Coupons = field(default_factory=Coupons)
     referral: Referral = field(default_factory=Referral)
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
     livestream: Livestream = field(default_factory=Livestream)
 
     def __post_init__(self):
-        for name in ("bridging", "kol", "koc"):
+        for name in ("bridging", "kol", "koc", "influence"):
             if getattr(self, name).name != name:
                 raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))
 

@@ -49,6 +49,7 @@ STRATEGY_TABLE: tuple[Strategy, ...] = (
     Strategy("referral", "referral", "referral", (Cause.REFERRAL,)),
     Strategy("groupbuy", "groupbuy", "groupbuy", (Cause.GROUPBUY,)),
     Strategy("livestream", "livestream", "livestream", (Cause.LIVESTREAM,)),
+    Strategy("influence", "influence", "advocates", (Cause.INFLUENCE,)),
 )
 #: Strategy names, in the order of the spend columns.
 STRATEGIES: tuple[str, ...] = tuple(s.name for s in STRATEGY_TABLE)
@@ -106,6 +107,7 @@ CAUSE_COLOURS: dict[Cause, str] = {
     Cause.REFERRAL: "#5d6d7e",
     Cause.GROUPBUY: "#8c564b",
     Cause.LIVESTREAM: "#e84393",
+    Cause.INFLUENCE: "#1a5276",
 }
 
 #: The mix play: a third of the budget each to VIP groups, ads and bridges.

@@ -1,8 +1,10 @@
-"""Recruited advocates: bridges (structural holes), hubs (KOL) and random consumers (KOC),
-three strategies of one play.
+"""Recruited advocates: bridges (structural holes), hubs (KOL), random consumers (KOC) and
+influence-maximising seeds (IMM), four strategies of one play.
 
 At ``t = 0`` each strategy's budget buys as many advocates as it covers at a fee plus a free
-sample (a unit at cost), chosen by ``target``; they count as customers (cause BRIDGE, KOL or
+sample (a unit at cost), chosen by ``target`` (``influence``: the IMM seeds of an independent
+cascade whose ties transmit with the campaign's probability, the upper bound the other targets
+are measured against); they count as customers (cause BRIDGE, KOL or
 KOC) but not as purchases. For ``campaign_days`` days they post (channels ``bridge_posts``,
 ``kol_posts``, ``koc_posts``) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak``
 times their trust over the initial trust; bridges with ``joint_every_days > 0`` also post into
@@ -17,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ...errors import ConfigError
 from ...graph.bridges import bridge_scores
 from ...rng import uniforms
 from ...states import State
@@ -24,7 +27,7 @@ from .._validate import check_fields
 from ..channels import ADVOCACY_ROW
 from ._base import Play
 
-__all__ = ["Advocates", "AdvocatesPlay"]
+__all__ = ["Advocates", "AdvocatesPlay", "campaign_rule", "influence_ranking"]
 
 
 @dataclass
@@ -44,9 +47,11 @@ class Advocates:
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.003
     joint_every_days: int = 0
+    epsilon: float = 0.2
     _rules: ClassVar[dict] = {
-        "name": ("choice", ("bridging", "kol", "koc")),
-        "target": ("choice", ("bridges", "hubs", "random")),
+        "name": ("choice", ("bridging", "kol", "koc", "influence")),
+        "target": ("choice", ("bridges", "hubs", "random", "influence")),
+        "epsilon": ("range", 0.05, 0.9),
         "fee": ("nonneg",),
         "campaign_days": ("int", 1),
         "joint_every_days": ("int", 0),
@@ -87,7 +92,7 @@ class AdvocatesPlay(Play):
             k = min(k, free.size)
             if k == 0:
                 continue
-            ids = self._rank(adv.target, free)[:k]
+            ids = self._rank(adv, free, k)[:k]
             new = eng.seed(ids, cause)
             m._new[0] = m._new[0] + new
             self.row[ids] = ADVOCACY_ROW[name]
@@ -100,9 +105,13 @@ class AdvocatesPlay(Play):
             m._channel_new[0][cause] += k
         self.campaign_end = int(self.until.max(initial=0))
 
-    def _rank(self, target: str, free: np.ndarray) -> np.ndarray:
+    def _rank(self, adv: Advocates, free: np.ndarray, k: int) -> np.ndarray:
+        """Non-customers in recruitment order (the first ``k`` are recruited)."""
         m = self.model
         g = m.graph
+        target = adv.target
+        if target == "influence":
+            return influence_ranking(g, adv, free, k)
         if target == "hubs":
             deg = g.degree()[free]
             return free[np.lexsort((free, -deg))]
@@ -132,3 +141,45 @@ class AdvocatesPlay(Play):
         # rotate so that over the campaign each advocate meets different groups
         np.add.at(self.joint, (np.arange(adv.size) + t) % ng, 1)
         return self.joint
+
+
+def campaign_rule(adv: Advocates):
+    """The independent cascade IMM maximises for ``target=influence``: a tie transmits with
+    the probability that one advocate's campaign converts a friend over it,
+    ``1 - (1 - advocacy)^campaign_days`` per tie class (trust at its initial level). Every hop
+    is taken as strong as the campaign's first, so the objective ranks consumers by the reach
+    of their neighbourhoods; organic word of mouth after the campaign is not in it."""
+    from ...contagion import CascadeRule
+
+    days = adv.campaign_days
+    return CascadeRule(
+        p_strong=1.0 - (1.0 - adv.advocacy_strong) ** days,
+        p_weak=1.0 - (1.0 - adv.advocacy_weak) ** days,
+    )
+
+
+def influence_ranking(graph, adv: Advocates, free: np.ndarray, k: int) -> np.ndarray:
+    """IMM's seeds for :func:`campaign_rule`, in the order picked, restricted to ``free``
+    (consumers who have not bought). IMM runs for ``k`` plus the customers among its picks
+    until ``k`` free ones are found; the seeds depend on the graph and the campaign only (key
+    0, cached per graph), so every replication recruits the same advocates, as
+    ``seeding.influence`` does."""
+    from ...influence import influence_seeds
+
+    if k <= 0 or free.size == 0:
+        return free[:0]
+    is_free = np.zeros(graph.n, dtype=bool)
+    is_free[free] = True
+    want = min(graph.n, k)
+    while True:
+        try:
+            seeds = influence_seeds(graph, campaign_rule(adv), want, epsilon=adv.epsilon)
+        except ConfigError as err:  # too many RR sets: say which key sets the work
+            raise ConfigError(
+                f"market.{adv.name}.epsilon", adv.epsilon,
+                f"a larger slack (IMM would need too many reverse reachable sets: {err})",
+            ) from None  # fmt: skip
+        picked = seeds[is_free[seeds]]
+        if picked.size >= k or want >= graph.n:
+            return picked[:k]
+        want = min(graph.n, want + (k - picked.size) * 2)
