@@ -34,6 +34,7 @@ from .market.params import (
     Trust,
     Vip,
 )
+from .market.value import Value
 from .seeding import Seeding
 from .validate import check_finite, check_keys, check_resources, did_you_mean
 
@@ -414,6 +415,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         if steps < 1 and not campaign:  # a campaign's horizon is its data's span
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         plan = _make(Compare, plan_values, "compare")
+        if kind != "edgelist" and isinstance(g.get("n"), int):  # an edge list: once it is read
+            from .market.scale import check_size
+
+            check_size(market.size, g["n"])
     else:
         market = None
     decide = {}
@@ -468,6 +473,7 @@ _MARKET_PARTS = {
     "referral": Referral,
     "groupbuy": GroupBuy,
     "livestream": Livestream,
+    "value": Value,
 }
 
 
@@ -486,7 +492,9 @@ def market_params(values: dict) -> MarketParams:
         v = asdict(getattr(defaults, name))  # a section's missing keys keep their defaults
         v.update(values.get(name) or {})
         parts[name] = _make(cls, v, f"market.{name}")
-    unknown = set(values) - set(_MARKET_PARTS)
+    if "size" in values:  # the one top-level value: addressable consumers (market.scale)
+        parts["size"] = values["size"]
+    unknown = set(values) - set(_MARKET_PARTS) - {"size"}
     if unknown:
         raise ConfigError("market", sorted(unknown), f"sections {sorted(_MARKET_PARTS)}")
     return MarketParams(**parts)
