@@ -173,7 +173,14 @@ class Comparison:
         out["brand_roi"], out["brand_roi_low"], out["brand_roi_high"] = b
         out["brand_credited_customers"] = float(d["brand_credited_customers"].mean())
         out["payback_day"] = self.payback_day(str(d["play"].iloc[0]))
+        out["long_horizon"] = self.long_runs_steps()
         return out
+
+    def long_runs_steps(self) -> float:
+        """Last day of the continuation (NaN without one)."""
+        if self.long_runs is None:
+            return math.nan
+        return float(next(iter(self.long_runs.values()))[0].steps)
 
     def payback_day(self, play: str) -> float:
         """First day on which the mean cumulative incremental profit (spend included) of

@@ -88,6 +88,7 @@ INTENSIVE: frozenset[str] = frozenset(
         "payback_day",
         "brand_roi",
         "spent_share",
+        "long_horizon",
     }
 )
 
