@@ -330,8 +330,8 @@ def value_lines(s) -> list[str]:
         )
     ]
     out.append(
-        "ROI+CLV counts the lifetime value of the customers held at the horizon; payback: first"
-        " day the cumulative incremental profit is >= 0"
+        "ROI+CLV counts the lifetime value of the customers held at the horizon; payback: the day"
+        " from which the cumulative incremental profit stays >= 0"
     )
     if "expansion" in s.columns and s["expansion"].notna().any():
         long = s["long_horizon"].max()

@@ -183,9 +183,9 @@ class Comparison:
         return float(next(iter(self.long_runs.values()))[0].steps)
 
     def payback_day(self, play: str) -> float:
-        """First day on which the mean cumulative incremental profit (spend included) of
-        ``play`` is ``>= 0``, over the continuation if there is one (NaN: not within it;
-        NaN for the baseline and for plays that spend nothing)."""
+        """First day from which the mean cumulative incremental profit (spend included) of
+        ``play`` stays ``>= 0`` to the end of the continuation, if there is one, else of the
+        horizon (NaN: not within it; NaN for the baseline and for plays that spend nothing)."""
         runs = self.long_runs if self.long_runs is not None else self.runs
         if play == self.baseline:
             return math.nan
@@ -198,8 +198,10 @@ class Comparison:
         if spend <= 0:
             return math.nan
         cum = np.cumsum(np.mean(flow, axis=0))
-        hit = np.flatnonzero(cum[1:] >= 0)
-        return float(hit[0] + 1) if hit.size else math.nan
+        if cum[-1] < 0:
+            return math.nan
+        below = np.flatnonzero(cum < 0)  # from the day after the last loss it stays >= 0
+        return float(below[-1] + 1) if below.size else 1.0
 
     def causes(self) -> pd.DataFrame:
         """Mean new customers per play by true cause and by last-touch channel code (tidy)."""

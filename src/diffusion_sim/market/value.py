@@ -31,9 +31,9 @@ the brand's free channels (groups) continuing. From the continuation:
   without it; ``acceleration = dC(H) - dC(L)``: customers who would have bought anyway, only
   later. A negative acceleration means the play's customers keep bringing others after the
   horizon (expansion grows);
-* the **payback day**: the first day ``t <= L`` on which the mean cumulative incremental
-  profit ``sum_{s <= t} (dG_s - S_s)`` is ``>= 0`` (NaN: not within ``L``; without a
-  continuation, not within ``H``).
+* the **payback day**: the first day ``t <= L`` from which the mean cumulative incremental
+  profit ``sum_{s <= t} (dG_s - S_s - dV_s)`` (``V`` the service cost) stays ``>= 0`` up to
+  ``L`` (NaN: not within ``L``; without a continuation, within ``H``).
 
 **The brand's view** (channel codes, 渠道活码): a brand credits a play with the gross profit of
 all purchases (first and repeat, over the horizon) of the customers whose last-touch channel
