@@ -114,3 +114,16 @@ def test_doubling_the_sample_keeps_the_market_results_within_noise():
         spend = out[n][out[n]["play"] == "ads"]["spend"].mean()
         assert spend == pytest.approx(40_000.0, rel=0.05)
         assert np.isfinite(out[n]["customers"]).all()
+
+
+def test_spent_share_is_against_the_real_budget():
+    """The budget column and the share spent are the real market's, like the spend."""
+    from diffusion_sim.decide.spend import spend_columns
+
+    params = replace(MarketParams(), size=20_000)
+    plan = Compare(budget=20_000.0, plays=["none", "ads"])
+    comp = compare(_graph(n=2000), RULE, params, plan, horizon=30, replications=2, seed=1,
+                   seeding=Seeding(random=10))  # fmt: skip
+    s = spend_columns(comp.summary(), comp).set_index("play")
+    assert s.loc["ads", "budget"] == pytest.approx(20_000.0)
+    assert 0.9 <= s.loc["ads", "spent_share"] <= 1.0 + 1e-9

@@ -63,6 +63,15 @@ def test_brand_view_credits_ads_with_customers_they_did_not_cause():
     assert s.loc["ads", "roi"] == pytest.approx(-1.0)  # all spend, no increment
     assert s.loc["ads", "brand_credited_customers"] > 0
     assert s.loc["ads", "brand_roi"] > s.loc["ads", "roi"]  # the codes flatter the ads
+    per = comp.per_replication().set_index(["play", "replication"])
+    ads = per.loc["ads"]
+    # credited: exactly the customers coded AD, at most every purchase's gross profit
+    assert (ads["brand_credited_customers"] == ads["channel_ad"]).all()
+    assert (ads["brand_credited_gross"] <= ads["gross_profit"] + 1e-9).all()
+    assert (ads["brand_credited_gross"] >= ads["channel_ad"] * 99 * 0.4 - 1e-9).all()
+    # spending stopped after the horizon, and none of it in the baseline
+    assert all(r.spend[31:].sum() == 0 for r in comp.long_runs["ads"])
+    assert all(r.spend[:31].sum() > 0 for r in comp.long_runs["ads"])
     # expansion + acceleration = extra customers at the horizon: none, now or by day 400
     assert s.loc["ads", "expansion"] == 0 and s.loc["ads", "acceleration"] == 0
     assert math.isnan(s.loc["ads", "payback_day"])  # never pays back
