@@ -193,8 +193,11 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
         from .market.plots import plot_comparison
         from .plotting import changed_settings, rule_label
 
+        market = graph.name
+        if spec.market.size is not None and spec.market.size != graph.n:
+            market = f"{spec.market.size:,} consumers (sample: {graph.name})"
         title = (
-            f"{graph.name} · budget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
+            f"{market}\nbudget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
             f"{spec.replications} replications (common random numbers)\n"
             f"organic word of mouth: {rule_label(spec.rule)}"
         )

@@ -103,9 +103,12 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
             dx.annotate(f"ROI {s.loc[p, 'roi']:.2f}\ncodes {s.loc[p, 'brand_roi']:.2f}",
                         (k, bottom), xytext=(0, 3), textcoords="offset points", ha="center",
                         va="bottom", fontsize=7)  # fmt: skip
+    lo, hi = dx.get_ylim()
+    dx.set_ylim(lo, hi * 1.15)  # room for the ROI labels above the bars
     dx.set_xticks(np.arange(len(plays)), [f"{p}\ntrue | code" for p in plays], fontsize=8)
     dx.set(
-        ylabel="customers (mean)", title="Customers by true cause (left) vs channel code (right)"
+        ylabel="customers (mean)",
+        title="Customers by true cause (left) vs channel code (right); true ROI vs codes' ROI",
     )
     dx.legend(fontsize=7, ncol=2, loc="upper left")
     dx.grid(alpha=0.3, axis="y")
