@@ -211,8 +211,11 @@ def _run_compare(cfg, spec, graph, out_dir: Path, progress: bool) -> CompareOutp
         from .market.plots import plot_comparison
         from .plotting import changed_settings, rule_label
 
+        market = graph.name
+        if spec.market.size is not None and spec.market.size != graph.n:
+            market = f"{spec.market.size:,} consumers (sample: {graph.name})"
         title = (
-            f"{graph.name} · budget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
+            f"{market}\nbudget {spec.plan.budget:,.0f} CNY per play · {spec.steps} days · "
             f"{spec.replications} replications (common random numbers)\n"
             f"organic word of mouth: {rule_label(spec.rule)}"
         )
@@ -251,8 +254,13 @@ def format_comparison(out: CompareOutput) -> str:
     comp = out.comparison
     s = spend_columns(comp.summary(), comp)
     n_rep = int(s["replications"].iloc[0])
+    size = ""
+    r = getattr(comp, "ratio", 1.0)
+    if r != 1.0:  # results are for the real market, the graph is its sample
+        n = comp.runs[comp.baseline][0].counts[0].sum()
+        size = f"{n / r:,.0f} consumers, simulated by a sample of "
     lines = [
-        f"market: {out.graph_name}   horizon: {out.horizon} days   budget per play: "
+        f"market: {size}{out.graph_name}   horizon: {out.horizon} days   budget per play: "
         f"{comp.budget:,.0f} CNY   replications: {n_rep} (common random numbers)",
         "mean [95% CI]; ROI and CAC are incremental over the baseline "
         f"'{comp.baseline}'; money in thousand CNY",
@@ -277,21 +285,32 @@ def comparison_table(s) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     browser app and its report show it)."""
     header = ("play", "customers", "revenue k", "profit k", "spend k", "spent", "ROI", "CAC CNY",
               "P(best)")  # fmt: skip
+    value = "brand_roi" in s.columns  # issue 14: the brand's view and the value after H
+    if value:
+        header = (*header, "brand ROI", "ROI+CLV", "payback")
     rows = []
     for _, r in s.iterrows():
-        rows.append(
-            (
-                r["play"],
-                _fmt(r["customers"], r["customers_low"], r["customers_high"]),
-                _fmt(r["revenue"], r["revenue_low"], r["revenue_high"], 1e3),
-                _fmt(r["profit"], r["profit_low"], r["profit_high"], 1e3),
-                _fmt(r["spend"], r["spend_low"], r["spend_high"], 1e3),
-                pct(r["spent_share"]) + (" !" if r["underspent"] else ""),
-                _fmt(r["roi"], r["roi_low"], r["roi_high"], 1.0, 2),
-                _fmt(r["cac"], r["cac_low"], r["cac_high"]),
-                f"{r['p_best']:.2f}",
-            )
+        row = (
+            r["play"],
+            _fmt(r["customers"], r["customers_low"], r["customers_high"]),
+            _fmt(r["revenue"], r["revenue_low"], r["revenue_high"], 1e3),
+            _fmt(r["profit"], r["profit_low"], r["profit_high"], 1e3),
+            _fmt(r["spend"], r["spend_low"], r["spend_high"], 1e3),
+            pct(r["spent_share"]) + (" !" if r["underspent"] else ""),
+            _fmt(r["roi"], r["roi_low"], r["roi_high"], 1.0, 2),
+            _fmt(r["cac"], r["cac_low"], r["cac_high"]),
+            f"{r['p_best']:.2f}",
         )
+        if value:
+            pay = r["payback_day"]
+            no_spend = not (r["spend"] > 0)
+            row = (
+                *row,
+                _fmt(r["brand_roi"], math.nan, math.nan, 1.0, 2),
+                _fmt(r["roi_clv"], math.nan, math.nan, 1.0, 2),
+                "—" if no_spend else (f"day {pay:.0f}" if math.isfinite(pay) else "never"),
+            )
+        rows.append(row)
     return header, rows
 
 
@@ -313,6 +332,40 @@ def verdict_lines(s) -> list[str]:
         line = underspent_line(s)  # "!" in the table
         if line:
             out.append(line)
+    out.extend(value_lines(s))
+    return out
+
+
+def value_lines(s) -> list[str]:
+    """Lines on the brand's channel-code view and the value beyond the horizon (issue 14)."""
+    if "brand_roi" not in s.columns:
+        return []
+    paid = s[s["spend"] > 0]
+    if paid.empty:
+        return []
+    out = [
+        "brand ROI: what channel codes (渠道活码) credit the play, (credited gross profit - spend)"
+        " / spend, beside the true incremental ROI: "
+        + ", ".join(
+            f"{r['play']} {r['brand_roi']:.2f} vs {r['roi']:.2f}" for _, r in paid.iterrows()
+        )
+    ]
+    out.append(
+        "ROI+CLV counts the lifetime value of the customers held at the horizon; payback: the day"
+        " from which the cumulative incremental profit stays >= 0"
+    )
+    if "expansion" in s.columns and s["expansion"].notna().any():
+        long = s["long_horizon"].max()
+        parts = [
+            f"{r['play']} {r['incr_customers']:+,.0f} -> {r['expansion']:+,.0f}"
+            for _, r in paid.iterrows()
+        ]
+        out.append(
+            f"extra customers at the horizon -> still extra on day {long:.0f} with spending"
+            " stopped (expansion; a fall is acceleration: customers who would have bought by then"
+            " anyway, a rise is word of mouth after the horizon; Libai, Muller & Peres 2013): "
+            + ", ".join(parts)
+        )
     return out
 
 

@@ -412,6 +412,10 @@ def build(cfg: DictConfig | dict) -> RunSpec:
         if steps < 1 and not campaign:  # a campaign's horizon is its data's span
             raise ConfigError("sim.steps", steps, "an integer >= 1 (the plan's horizon, days)")
         plan = _make(Compare, plan_values, "compare")
+        if kind != "edgelist" and isinstance(g.get("n"), int):  # an edge list: once it is read
+            from .market.scale import check_size
+
+            check_size(market.size, g["n"])
     else:
         market = None
     decide = {}
@@ -476,7 +480,9 @@ def market_params(values: dict) -> MarketParams:
         v = asdict(getattr(defaults, name))  # a section's missing keys keep their defaults
         v.update(values.get(name) or {})
         parts[name] = _make(cls, v, f"market.{name}")
-    unknown = set(values) - set(_MARKET_PARTS)
+    if "size" in values:  # the one top-level value: addressable consumers (market.scale)
+        parts["size"] = values["size"]
+    unknown = set(values) - set(_MARKET_PARTS) - {"size"}
     if unknown:
         raise ConfigError("market", sorted(unknown), f"sections {sorted(_MARKET_PARTS)}")
     return MarketParams(**parts)

@@ -218,6 +218,9 @@ def check_against_graph(spec, graph) -> None:
     market = getattr(spec, "market", None)
     if market is None:
         return
+    from .market.scale import check_size
+
+    check_size(market.size, graph.n)  # the sample cannot be larger than the market
     ads = market.ads
     if ads.targeting == "community" or ads.communities:
         have = np.unique(graph.community)

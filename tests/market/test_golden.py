@@ -1,5 +1,6 @@
-"""Golden digest of the default comparison: the market's numbers must not move while its
-code is reorganised. A change of these digests is a change of results; if it is intended,
+"""Golden digest of the ``viral`` comparison (the default market before issue 14, kept as
+``market=viral``): the market's numbers must not move while its code is reorganised.
+A change of these digests is a change of results; if it is intended,
 say in the commit message where and why, then re-pin them with
 
     .venv/bin/python tests/market/test_golden.py
@@ -19,6 +20,8 @@ from diffusion_sim.market.compare import compare
 #: Every play of the default splits, each strategy alone, and the mix.
 PLAYS = ["none", "vip", "ads", "bridging", "kol", "koc", "coupons", "referral", "groupbuy", "mix"]
 OVERRIDES = [
+    "market=viral",
+    "market.value.long_horizon=0",  # no continuation: the digest covers the horizon
     "graph.n=2000",
     "sim.steps=60",
     "sim.replications=3",
@@ -34,12 +37,15 @@ PINNED = {
 #: Columns of plays added after the digest was pinned (none of them funded here): they must be
 #: all zero and are left out of the digest, so the pinned numbers of the older plays stand.
 NEWER = ("livestream", "live_", "influence")
+#: Columns derived from the pinned runs after the digest was pinned (issue 14: held customers,
+#: their lifetime value, the brand's channel-code credit): left out, checked elsewhere.
+DERIVED = ("held", "clv", "incr_clv", "brand_credited_customers", "brand_credited_gross")
 
 
 def _sha(frame) -> str:
     newer = [c for c in frame.columns if any(k in c for k in NEWER)]
     assert (frame[newer].to_numpy() == 0).all(), "an unfunded play acted"
-    frame = frame.drop(columns=newer)
+    frame = frame.drop(columns=newer + [c for c in DERIVED if c in frame.columns])
     text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -21,6 +21,11 @@ def run_job(spec, graph, out_dir, *, progress: bool = False, plot: bool = True):
         # Many short runs: the serial kernels (identical results) are faster on a busy machine
         # (measured 0.16-0.32 s vs 1.0-2.8 s per default-market run, docs/model.md §10).
         spec = replace(spec, parallel=False)
+    if spec.market is not None and spec.market.value.long_horizon:
+        # the continuation after the horizon (market.value.long_horizon) is for the compare
+        # job's value columns; the decision jobs rank plays within the horizon
+        value = replace(spec.market.value, long_horizon=0)
+        spec = replace(spec, market=replace(spec.market, value=value))
     if spec.job == "curves":
         from .curves import plot_curves, run_curves
 

@@ -232,20 +232,29 @@ def optimize_split(
     ).per_replication()
     b_profit, b_cust, b_gross = (b[c].to_numpy() for c in ("profit", "customers", "gross_profit"))
 
+    from ..market.scale import to_market, to_sample
+
+    # the trials run the sample of the market (market.size) and report the market's totals,
+    # as the baseline above (compare() does the same mapping)
+    s_params, _, s_seeding, r = to_sample(params, None, seeding, graph.n)
+
     def evaluate(shares):
         m = [
-            MarketModel(
-                graph,
-                rule,
-                params,
-                {s: budget * v for s, v in shares.items()},
-                horizon=horizon,
-                seeding=seeding,
-                parallel=parallel,
-                seed=children[k],
+            to_market(
+                MarketModel(
+                    graph,
+                    rule,
+                    s_params,
+                    {s: budget * r * v for s, v in shares.items()},
+                    horizon=horizon,
+                    seeding=s_seeding,
+                    parallel=parallel,
+                    seed=children[k],
+                )
+                .run()
+                .metrics(),
+                r,
             )
-            .run()
-            .metrics()
             for k in range(replications)
         ]
         profit = np.array([x["profit"] for x in m]) - b_profit

@@ -33,7 +33,7 @@ def spend_columns(summary: pd.DataFrame, comp: Comparison, threshold: float = UN
     s = summary.copy()
     budget = np.array(
         [float(comp.runs[p][0].budget.sum()) if p in comp.runs else math.nan for p in s["play"]]
-    )
+    ) / getattr(comp, "ratio", 1.0)  # the sample's budgets, stated for the real market
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(budget > 0, s["spend"].to_numpy(dtype=np.float64) / budget, math.nan)
     at = list(s.columns).index("spend_high") + 1 if "spend_high" in s.columns else len(s.columns)

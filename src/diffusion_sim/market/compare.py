@@ -14,6 +14,13 @@ baseline play (no action) gives each replication's counterfactual. Incremental f
 with ``G`` gross profit, ``S`` spend and ``C`` customers, averaged over replications; their
 95 % intervals come from the delta method for a ratio of paired means. ``P(best)`` is the
 share of replications in which a play has the highest profit (ties shared).
+
+The comparison is stated for the real market of ``params.size`` consumers: the sample's
+budgets and counts are scaled to ``graph.n`` before the runs and its results back to the
+market (:mod:`diffusion_sim.market.scale`). With ``params.value.long_horizon`` every run goes
+on after the horizon with spending stopped, for the value beyond the horizon; the brand's own
+channel-code view of each play sits beside its true incremental ROI
+(:mod:`diffusion_sim.market.value`).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from ..contagion import TiesRule
 from ..graph.social_graph import SocialGraph
 from ..results import atomic_write, mean_interval, t975
 from ..seeding import Seeding
+from . import scale, value
 from .model import MarketModel
 from .params import Compare, MarketParams
 from .results import MarketRun
@@ -74,6 +82,17 @@ class Comparison:
     runs: dict[str, tuple[MarketRun, ...]]
     baseline: str
     budget: float
+    #: ``r = graph.n / market.size``: results are multiplied by ``1 / r`` (1: the sample).
+    ratio: float = 1.0
+    #: Per run, values measured on the model at and after the horizon (brand view, held
+    #: customers, the continuation): ``extras[play][k]``, in sample units.
+    extras: dict[str, tuple[dict, ...]] | None = None
+    #: Per run, the continuation's per-step incremental inputs (gross profit, spend,
+    #: customers) from ``t = 0`` to the long horizon; None without a continuation.
+    long_runs: dict[str, tuple[MarketRun, ...]] | None = None
+    #: CLV of one held customer, CNY (:func:`~diffusion_sim.market.value.lifetime_value`).
+    clv_per_customer: float = 0.0
+    horizon: int = 0
 
     @property
     def plays(self) -> list[str]:
@@ -83,15 +102,20 @@ class Comparison:
         """One row per (play, replication): the run's metrics and its increments over the
         baseline run of the same replication."""
         rows = []
-        base = [r.metrics() for r in self.runs[self.baseline]]
+        base = [self._metrics(self.baseline, k) for k in range(len(self.runs[self.baseline]))]
         for play, runs in self.runs.items():
-            for k, run in enumerate(runs):
-                m = {"play": play, "replication": k, **run.metrics()}
+            for k in range(len(runs)):
+                m = {"play": play, "replication": k, **self._metrics(play, k)}
                 b = base[k]
                 m["incr_customers"] = m["customers"] - b["customers"]
                 m["incr_revenue"] = m["revenue"] - b["revenue"]
                 m["incr_gross_profit"] = m["gross_profit"] - b["gross_profit"]
                 m["incr_profit"] = m["profit"] - b["profit"]
+                if "clv" in m:
+                    m["incr_clv"] = m["clv"] - b["clv"]
+                if "customers_long" in m:
+                    m["expansion"] = m["customers_long"] - b["customers_long"]
+                    m["acceleration"] = m["incr_customers"] - m["expansion"]
                 rows.append(m)
         df = pd.DataFrame(rows)
         best = df.loc[df.groupby("replication")["profit"].transform("max") == df["profit"]]
@@ -120,8 +144,64 @@ class Comparison:
             row.update(roi=r, roi_low=lo, roi_high=hi, cac=c, cac_low=clo, cac_high=chi)
             row["t_50"] = float(np.nanmean(d["t_50"])) if d["t_50"].notna().any() else math.nan
             row["p_best"] = float(d["best"].mean())
+            row.update(self._value_row(d, spend))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _metrics(self, play: str, k: int) -> dict:
+        """Run ``k`` of ``play``: its metrics and extras, in the real market's units."""
+        m = self.runs[play][k].metrics()
+        if self.extras is not None:
+            e = self.extras[play][k]
+            m.update(e)
+            m["clv"] = e["held"] * self.clv_per_customer
+        return scale.to_market(m, self.ratio)
+
+    def _value_row(self, d: pd.DataFrame, spend: np.ndarray) -> dict:
+        """Value beyond the horizon and the brand's view for one play's replications."""
+        out = {}
+        if "clv" not in d:
+            return out
+        for m in ("held", "clv", "incr_clv", "expansion", "acceleration"):
+            if m in d:
+                out[m], out[f"{m}_low"], out[f"{m}_high"] = mean_interval(d[m])
+        nan3 = (math.nan, math.nan, math.nan)
+        has = spend.mean() > 0
+        r = ratio_interval(d["incr_gross_profit"] + d["incr_clv"] - spend, spend) if has else nan3
+        out["roi_clv"], out["roi_clv_low"], out["roi_clv_high"] = r
+        b = ratio_interval(d["brand_credited_gross"] - spend, spend) if has else nan3
+        out["brand_roi"], out["brand_roi_low"], out["brand_roi_high"] = b
+        out["brand_credited_customers"] = float(d["brand_credited_customers"].mean())
+        out["payback_day"] = self.payback_day(str(d["play"].iloc[0]))
+        out["long_horizon"] = self.long_runs_steps()
+        return out
+
+    def long_runs_steps(self) -> float:
+        """Last day of the continuation (NaN without one)."""
+        if self.long_runs is None:
+            return math.nan
+        return float(next(iter(self.long_runs.values()))[0].steps)
+
+    def payback_day(self, play: str) -> float:
+        """First day from which the mean cumulative incremental profit (spend included) of
+        ``play`` stays ``>= 0`` to the end of the continuation, if there is one, else of the
+        horizon (NaN: not within it; NaN for the baseline and for plays that spend nothing)."""
+        runs = self.long_runs if self.long_runs is not None else self.runs
+        if play == self.baseline:
+            return math.nan
+        flow = []
+        for run, base in zip(runs[play], runs[self.baseline], strict=True):
+            d_gross = run.margin * run.revenue - base.margin * base.revenue
+            d_cost = (run.spend.sum(axis=1) + run.service_cost) - base.service_cost
+            flow.append(d_gross - d_cost)
+        spend = np.mean([r.spend.sum() for r in runs[play]])
+        if spend <= 0:
+            return math.nan
+        cum = np.cumsum(np.mean(flow, axis=0))
+        if cum[-1] < 0:
+            return math.nan
+        below = np.flatnonzero(cum < 0)  # from the day after the last loss it stays >= 0
+        return float(below[-1] + 1) if below.size else 1.0
 
     def causes(self) -> pd.DataFrame:
         """Mean new customers per play by true cause and by last-touch channel code (tidy)."""
@@ -148,6 +228,9 @@ class Comparison:
         for play, runs in self.runs.items():
             for k, run in enumerate(runs):
                 f = run.to_frame()
+                if self.ratio != 1.0:  # the real market's counts and money
+                    ext = [c for c in f.columns if c not in scale.INTENSIVE]
+                    f[ext] = f[ext].astype(np.float64) / self.ratio
                 f.insert(0, "replication", k)
                 f.insert(0, "play", play)
                 parts.append(f)
@@ -178,18 +261,27 @@ def _one_replication(shared, task) -> dict[str, MarketRun]:
     graph, rule, params, plan, horizon, seeding, parallel = shared
     _, child = task
     out = {}
+    long = params.value.long_horizon
     for play in plan.plays:
+        budgets = plan.budgets(play)
         model = MarketModel(
             graph,
             rule,
             params,
-            plan.budgets(play),
+            budgets,
             horizon=horizon,
             seeding=seeding,
             parallel=parallel,
             seed=child,  # copied by the model: every play gets the same streams
         )
-        out[play] = model.run()
+        run = model.run()
+        extra = {"held": float(value.held_customers(model)), **value.brand_view(model, budgets)}
+        long_run = None
+        if long > horizon:  # the same run goes on, organic only (spending stopped)
+            value.stop_spending(model, long)
+            long_run = model.run(long - horizon)
+            extra["customers_long"] = float(long_run.customers[-1])
+        out[play] = (run, extra, long_run)
     return out
 
 
@@ -220,6 +312,9 @@ def compare(
         raise ConfigError("sim.replications", replications, "an integer >= 1")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = ss.spawn(replications)
+    budget = plan.budget  # the real market's, for the table
+    clv = value.lifetime_value(params)
+    params, plan, seeding, r = scale.to_sample(params, plan, seeding, graph.n)
     shared = (graph, rule, params, plan, horizon, seeding, parallel)
     per_rep = run_tasks(
         _one_replication,
@@ -229,5 +324,9 @@ def compare(
         workers=workers,
         progress=progress,
     )
-    runs = {p: tuple(r[p] for r in per_rep) for p in plan.plays}
-    return Comparison(runs, plan.baseline, plan.budget)
+    runs = {p: tuple(r[p][0] for r in per_rep) for p in plan.plays}
+    extras = {p: tuple(r[p][1] for r in per_rep) for p in plan.plays}
+    long_runs = None
+    if params.value.long_horizon > horizon:
+        long_runs = {p: tuple(r[p][2] for r in per_rep) for p in plan.plays}
+    return Comparison(runs, plan.baseline, budget, r, extras, long_runs, clv, horizon)

@@ -30,6 +30,7 @@ from .plays.referral import Referral
 from .plays.vip import Vip
 from .registry import STRATEGIES as _STRATEGIES
 from .registry import default_splits
+from .value import Value
 
 __all__ = [
     "STRATEGIES",
@@ -45,6 +46,7 @@ __all__ = [
     "Product",
     "Referral",
     "Trust",
+    "Value",
     "Vip",
 ]
 
@@ -176,8 +178,14 @@ def _influence() -> Advocates:
 
 @dataclass
 class MarketParams:
-    """Everything about the market and the brand's instruments (not the budget split)."""
+    """Everything about the market and the brand's instruments (not the budget split).
 
+    ``size``: addressable consumers of the real market; the simulated ``graph.n`` consumers
+    are a sample of it and the comparison reports results for the whole market
+    (:mod:`diffusion_sim.market.scale`). ``None``: the sample is the market.
+    """
+
+    size: int | None = None
     product: Product = field(default_factory=Product)
     trust: Trust = field(default_factory=Trust)
     groups: Groups = field(default_factory=Groups)
@@ -192,8 +200,12 @@ class MarketParams:
     referral: Referral = field(default_factory=Referral)
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
     livestream: Livestream = field(default_factory=Livestream)
+    value: Value = field(default_factory=Value)
 
     def __post_init__(self):
+        s = self.size
+        if s is not None and (isinstance(s, bool) or not isinstance(s, int) or s < 1):
+            raise ConfigError("market.size", s, "an integer >= 1 (addressable consumers) or null")
         for name in ("bridging", "kol", "koc", "influence"):
             if getattr(self, name).name != name:
                 raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))

@@ -31,8 +31,9 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     ax, bx, cx, dx = axes.ravel()
 
+    per = 1.0 / comp.ratio  # the sample's counts and money, stated for the real market
     for p in plays:
-        cust = np.array([r.customers for r in comp.runs[p]], dtype=np.float64)
+        cust = per * np.array([r.customers for r in comp.runs[p]], dtype=np.float64)
         t = np.arange(cust.shape[1])
         lo, hi = np.percentile(cust, [2.5, 97.5], axis=0)
         ax.fill_between(t, lo, hi, color=colour[p], alpha=0.15, lw=0)
@@ -47,23 +48,31 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
     if paid:
         roi = s.loc[paid, "roi"].to_numpy()
         err = np.abs(np.vstack([roi - s.loc[paid, "roi_low"], s.loc[paid, "roi_high"] - roi]))
-        bx.bar(x - 0.2, roi, 0.4, yerr=err, capsize=4, color=[colour[p] for p in paid])
+        brand = "brand_roi" in s.columns
+        w = 0.3 if brand else 0.4
+        bx.bar(x - 0.2, roi, w, yerr=err, capsize=4, color=[colour[p] for p in paid],
+               label="true incremental ROI")  # fmt: skip
+        if brand:  # what the brand's channel codes say, beside the truth
+            bx.bar(x - 0.2 + w, s.loc[paid, "brand_roi"].to_numpy(), w * 0.8, fill=False,
+                   hatch="///", edgecolor=[colour[p] for p in paid],
+                   label="brand ROI (channel codes)")  # fmt: skip
+            bx.legend(fontsize=7, loc="upper right")
         bx.axhline(0, color="black", lw=0.8)
-        bx.set_ylabel("incremental ROI (bars)")
+        bx.set_ylabel("ROI (bars)")
         bx2 = bx.twinx()
         cac = s.loc[paid, "cac"].to_numpy()
         ok = np.isfinite(cac)
         cerr = np.abs(np.vstack([cac - s.loc[paid, "cac_low"], s.loc[paid, "cac_high"] - cac]))[
             :, ok
         ]
-        bx2.errorbar(x[ok] + 0.2, cac[ok], yerr=cerr, fmt="D", color="black", capsize=4)
+        bx2.errorbar(x[ok] + 0.35, cac[ok], yerr=cerr, fmt="D", color="black", capsize=4)
         bx2.set_ylabel("incremental CAC, CNY per customer (diamonds)")
         bx.set_xticks(x, paid)
     bx.set_title("Return and cost per customer vs no action (95 % CI)")
     bx.grid(alpha=0.3, axis="y")
 
     for p in plays:
-        spend = np.mean([np.cumsum(r.spend.sum(axis=1)) for r in comp.runs[p]], axis=0)
+        spend = per * np.mean([np.cumsum(r.spend.sum(axis=1)) for r in comp.runs[p]], axis=0)
         cx.plot(np.arange(spend.size), spend, color=colour[p], lw=2, label=p)
     cx.axhline(comp.budget, color="black", ls="--", lw=0.8, label="budget")
     cx.set(xlabel="day", ylabel="CNY", title="Cumulative spend (mean)")
@@ -90,9 +99,16 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
                 dx.bar(x, v, width * 0.95, bottom=bottom, color=_CHANNEL_COLOURS[ch], label=lab,
                        edgecolor="white", lw=0.3)  # fmt: skip
                 bottom += v
+        if "brand_roi" in s.columns and np.isfinite(s.loc[p, "roi"]):  # the gap is the lesson
+            dx.annotate(f"ROI {s.loc[p, 'roi']:.2f}\ncodes {s.loc[p, 'brand_roi']:.2f}",
+                        (k, bottom), xytext=(0, 3), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=7)  # fmt: skip
+    lo, hi = dx.get_ylim()
+    dx.set_ylim(lo, hi * 1.15)  # room for the ROI labels above the bars
     dx.set_xticks(np.arange(len(plays)), [f"{p}\ntrue | code" for p in plays], fontsize=8)
     dx.set(
-        ylabel="customers (mean)", title="Customers by true cause (left) vs channel code (right)"
+        ylabel="customers (mean)",
+        title="Customers by true cause (left) vs channel code (right); true ROI vs codes' ROI",
     )
     dx.legend(fontsize=7, ncol=2, loc="upper left")
     dx.grid(alpha=0.3, axis="y")
