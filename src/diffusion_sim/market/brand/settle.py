@@ -24,13 +24,16 @@ from .._kernels import (  # constants of the market kernels
     K_REPEAT,
     K_VIP_REPEAT,
     P_BCAST_REPURCHASE,
+    P_BCAST_RESP,
     P_CAPACITY,
+    P_COUPON_RESP,
     P_EXIT,
     P_FAIL,
     P_FAIL_LOSS,
     P_FOLLOW_BUY,
     P_GROUPS_ON,
     P_JOIN_GROUP,
+    P_PRICE_RESP,
     P_PURCHASE_GAIN,
     P_RECOVERY,
     P_RECOVERY_SHARE,
@@ -132,11 +135,12 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
                 r = P[P_REPURCHASE]
                 if rel[i] == STRONG:
                     r = min(1.0, r * P[P_VIP_BOOST])
-                if bcast_rx[i]:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_BCAST_REPURCHASE])
-                if coupon_until[i] >= t:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_REDEEM])
-                r = min(1.0, r * trust[i] / trust0)
+                if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
+                    rb = min(1.0, P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP])
+                    r = 1.0 - (1.0 - r) * (1.0 - rb)
+                if coupon_until[i] >= t:  # (a larger coupon pulls more)
+                    r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
+                r = min(1.0, r * trust[i] / trust0 * P[P_PRICE_RESP])  # trust, then price
                 if _uniform(sk, i, 0) < r:
                     bought = True
                     tally[K_REPEAT] += 1

@@ -29,7 +29,9 @@ class GroupBuy:
     window_days: int = 3
     join: float = 0.05
     discount: float = 15.0
+    reference_discount: float = 15.0
     _rules: ClassVar[dict] = {
+        "reference_discount": ("nonneg",),
         "team_size": ("int", 2),
         "window_days": ("int", 1),
         "join": ("prob",),

@@ -62,7 +62,9 @@ class Livestream:
     host_fans: int = 200
     fan_watch: float = 0.2
     conversion: float = 0.03
+    reference_discount: float = 0.2
     _rules: ClassVar[dict] = {
+        "reference_discount": ("prob",),
         "every_days": ("int", 1),
         "fee": ("nonneg",),
         "commission": ("nonneg",),

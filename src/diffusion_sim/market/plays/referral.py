@@ -30,7 +30,11 @@ class Referral:
     share_days: int = 14
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.002
+    reference_reward: float = 15.0
+    reward_elasticity: float = 0.5
     _rules: ClassVar[dict] = {
+        "reference_reward": ("pos",),
+        "reward_elasticity": ("range", 0.0, 2.0),
         "reward": ("pos",),
         "share_days": ("int", 1),
         "advocacy_strong": ("prob",),
