@@ -23,6 +23,8 @@ LEVERS_NEUTRAL = [
     "market.vip.winback_purchase=0",
     "market.coupons.target=ids",
     "market.bridging.joint_conversion=0",
+    "market.groups.engagement=0",
+    "market.fatigue.mute_trust_loss=0",
 ]
 #: Every play of the default splits, each strategy alone, and the mix.
 PLAYS = ["none", "vip", "ads", "bridging", "kol", "koc", "coupons", "referral", "groupbuy", "mix"]

@@ -187,8 +187,20 @@ class SettleOut(NamedTuple):
     P_LIVE_RESP,  # live discount vs its reference
     P_BCAST_RESP,  # (marketing_share / reference_share) ** content_response
     P_JOINT_CONV,  # P(buy) per joint-campaign post in a consumer's community
+    P_MUTE_LOSS,  # trust lost by a consumer who mutes the brand
+    P_ENGAGE,  # engagement exponent: a broadcast's pull times ((1 - s) / (1 - ref)) ** it
+    P_REF_SHARE,  # the reference marketing share
     N_P,
-) = range(N_P, N_P + 7)
+) = range(N_P, N_P + 10)
+
+
+@njit(cache=True, inline="always")
+def _engagement(s, P):
+    """Engagement of a member whose perceived marketing share is ``s``, relative to one at
+    the reference share: ``((1 - s) / (1 - ref)) ** engagement`` (members read less of a brand
+    whose messages are mostly marketing)."""
+    return ((1.0 - s) / (1.0 - P[P_REF_SHARE])) ** P[P_ENGAGE]
+
 
 # -- indices into the per-step tallies (from the registry) ------------------------------------
 K_IMPRESSIONS = TALLY_INDEX["impressions"]
@@ -249,6 +261,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
         bcast_rx[i] = 0
         nh = 0
+        ib = -1  # row of today's broadcast in the channel table
         n_mkt = 0  # marketing messages received today
         x_sum = 0.0
         if ad_today[i]:
@@ -289,6 +302,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
                 hb = min(1.0, P[P_BCAST_CONV] * P[P_BCAST_RESP])  # grows with the share
                 if not adopted and hb > 0.0:
+                    ib = nh  # (scaled by the member's engagement after today's messages)
                     hz[nh] = hb
                     cz[nh] = C_GROUP
                     nh += 1
@@ -326,6 +340,23 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 hz[nh] = min(1.0, live_h * P[P_LIVE_RESP])  # the live discount's response
                 cz[nh] = C_LIVESTREAM
                 nh += 1
+        # fatigue (3:7 rule): each brand message moves the perceived marketing share
+        if n_mkt > 0:
+            avg = x_sum / n_mkt
+            for _ in range(n_mkt):
+                mshare[i] = (1.0 - lam) * mshare[i] + lam * avg
+            if rel[i] != ABSENT:
+                over = max(0.0, mshare[i] - P[P_TOL])
+                p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
+                if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
+                    tally[K_MUTED] += 1
+                    muted[lo + nm] = i  # leaves its groups in the serial finish
+                    if P[P_MUTE_LOSS] > 0.0:  # annoyed: the brand loses trust capital
+                        trust[i] = max(0.0, trust[i] - P[P_MUTE_LOSS])
+                    nm += 1
+                    follow_new[i] = 0
+        if ib >= 0 and P[P_ENGAGE] != 0.0:  # an engaged member reads the broadcast
+            hz[ib] = min(1.0, hz[ib] * _engagement(mshare[i], P))
         # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
         if nh == 0:
             h_x[i] = 0.0
@@ -349,19 +380,6 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     pick = c
                     break
             c_x[i] = cz[pick]
-        # fatigue (3:7 rule): each brand message moves the perceived marketing share
-        if n_mkt > 0:
-            avg = x_sum / n_mkt
-            for _ in range(n_mkt):
-                mshare[i] = (1.0 - lam) * mshare[i] + lam * avg
-            if rel[i] != ABSENT:
-                over = max(0.0, mshare[i] - P[P_TOL])
-                p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
-                if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
-                    tally[K_MUTED] += 1
-                    muted[lo + nm] = i  # leaves its groups in the serial finish
-                    nm += 1
-                    follow_new[i] = 0
     return nm
 
 

@@ -122,7 +122,8 @@ class Groups:
     execution_rate: float = 0.8
     marketing_share: float = 0.3
     reference_share: float = 0.3
-    content_response: float = 1.0
+    content_response: float = 0.5
+    engagement: float = 1.0
     broadcast_conversion: float = 0.005
     broadcast_repurchase: float = 0.02
     share_prob: float = 0.1
@@ -138,6 +139,7 @@ class Groups:
         "marketing_share": ("prob",),
         "reference_share": ("prob",),
         "content_response": ("range", 0.0, 5.0),
+        "engagement": ("range", 0.0, 5.0),
         "broadcast_conversion": ("prob",),
         "broadcast_repurchase": ("prob",),
         "share_prob": ("prob",),
@@ -147,9 +149,9 @@ class Groups:
 
     def __post_init__(self):
         _check(self, "market.groups")
-        if self.reference_share <= 0:
+        if not 0 < self.reference_share < 1:
             raise ConfigError("market.groups.reference_share", self.reference_share,
-                              "a marketing share in (0, 1]")  # fmt: skip
+                              "a marketing share in (0, 1)")  # fmt: skip
         if self.broadcasts_per_month > 30:
             raise ConfigError(
                 "market.groups.broadcasts_per_month", self.broadcasts_per_month, "<= 30"
@@ -164,8 +166,10 @@ class Fatigue:
     mute_per_message: float = 0.005
     sensitivity: float = 10.0
     memory: float = 0.2
+    mute_trust_loss: float = 0.2
     _rules: ClassVar[dict] = {
         "tolerance": ("prob",),
+        "mute_trust_loss": ("prob",),
         "mute_per_message": ("prob",),
         "sensitivity": ("nonneg",),
         "memory": ("prob",),

@@ -84,3 +84,6 @@ def fill_lever_slots(P: np.ndarray, p) -> None:
     P[kern.P_BCAST_RESP] = content_response(g.marketing_share, g.reference_share,
                                             g.content_response)  # fmt: skip
     P[kern.P_JOINT_CONV] = p.bridging.joint_conversion
+    P[kern.P_MUTE_LOSS] = p.fatigue.mute_trust_loss
+    P[kern.P_ENGAGE] = g.engagement
+    P[kern.P_REF_SHARE] = g.reference_share

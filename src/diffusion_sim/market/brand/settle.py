@@ -27,6 +27,7 @@ from .._kernels import (  # constants of the market kernels
     P_BCAST_RESP,
     P_CAPACITY,
     P_COUPON_RESP,
+    P_ENGAGE,
     P_EXIT,
     P_FAIL,
     P_FAIL_LOSS,
@@ -44,6 +45,7 @@ from .._kernels import (  # constants of the market kernels
     P_VIP_BOOST,
     STRONG,
     WEAK,
+    _engagement,
 )
 
 
@@ -96,6 +98,7 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
     trust, rel, churned, group, vip_group = (brand.trust, brand.rel, brand.churned, brand.group,
                                              brand.vip_group)  # fmt: skip
     purchases, last_buy, coupon_until = brand.purchases, brand.last_buy, brand.coupon_until
+    mshare = brand.mshare
     touch, channel = brand.touch, brand.channel
     group_count, n_groups, vip_count, next_shares = (
         groups.group_count,
@@ -136,7 +139,10 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
                 if rel[i] == STRONG:
                     r = min(1.0, r * P[P_VIP_BOOST])
                 if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
-                    rb = min(1.0, P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP])
+                    rb = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
+                    if P[P_ENGAGE] != 0.0:  # (engagement after today's messages)
+                        rb *= _engagement(mshare[i], P)
+                    rb = min(1.0, rb)
                     r = 1.0 - (1.0 - r) * (1.0 - rb)
                 if coupon_until[i] >= t:  # (a larger coupon pulls more)
                     r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
