@@ -116,7 +116,7 @@ def _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w) -> dict:
                 "click_conversion": c1, "view_conversion": v1, "view_days": 7,
                 "targeting": "random", "frequency_cap_days": 1, "follow_on_click": 0.0},
         "groups": {"broadcasts_per_month": 30, "execution_rate": 1.0, "monthly_quota": 10,
-                   "broadcast_conversion": b1, "share_conversion": sc},
+                   "broadcast_conversion": b1, "share_conversion": sc, "engagement": 0.0},
         "fatigue": {"mute_per_message": 0.0},
         "coupons": {"every_days": 1, "redeem": red, "value": 1.0, "reference_value": 1.0},
         "groupbuy": {"team_size": 2, "join": gbj, "discount": 1.0, "reference_discount": 1.0},
