@@ -100,6 +100,21 @@ def test_a_higher_price_gives_fewer_first_and_repeat_purchases_in_a_market():
     assert out[150.0][0] < out[99.0][0] and out[150.0][1] < out[99.0][1]
 
 
+@pytest.mark.statistical
+def test_a_higher_price_gives_fewer_repeat_purchases_by_the_elasticity():
+    """Every consumer a customer (no first purchase possible), repurchase 0.1 a day: on day 1
+    a share 0.1 (P/P_ref)^e buys again; twice the reference price at e = -1: 0.05."""
+    n = 50_000
+    for price, expect in ((99.0, 0.1), (198.0, 0.05)):
+        p = _params(product={"price": price, "elasticity": -1.0, "repurchase": 0.1,
+                             "service_failure": 0.0}, **QUIET)  # fmt: skip
+        m = MarketModel(_no_ties(n), TiesRule(), p, {}, horizon=1,
+                        seeding=Seeding(fraction=1.0), seed=2)  # fmt: skip
+        r = m.run()
+        sd = math.sqrt(expect * (1 - expect) / n)
+        assert abs(r.tally[1, kern.K_REPEAT] / n - expect) < 5 * sd
+
+
 # -- coupons -----------------------------------------------------------------------------------
 def _coupons(n, value, reference_value=10.0, redeem=0.1, elasticity=-2.62, target="ids"):
     p = _params(coupons={"every_days": 30, "redeem": redeem, "value": value, "valid_days": 3,
