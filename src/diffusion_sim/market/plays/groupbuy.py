@@ -1,7 +1,9 @@
 """Group-buy (拼团): a non-customer joins a team once ``team_size - 1`` friends bought within
 the last ``window_days`` days.
 
-Channel: ``groupbuy`` (cause GROUPBUY), hazard ``join`` per day for a ready consumer, on the
+Channel: ``groupbuy`` (cause GROUPBUY), hazard ``join`` per day for a ready consumer (stated
+at ``reference_discount``, times ``((price - discount) / (price - reference_discount)) **
+product.elasticity``: a larger discount, more joiners), on the
 days the budget covers the discount of every ready consumer. Tally: ``groupbuys``. Cost:
 ``discount`` per completed team (a group-buy purchase).
 """

@@ -1,12 +1,15 @@
 """VIP groups (the strong brand tie): entry, fees, perks, monitoring and win-back.
 
 Plan: members pay ``cost_per_member_month / 30`` a day; a birthday brings a perk and a trust
-boost; a member idle for ``inactive_days`` gets a win-back action (``winback_success``) or is
-demoted; followers with ``min_purchases`` purchases are admitted, best customers first, while
-their fees to the horizon are covered (``entry = "top"``: one group of ``capacity``). Members
-repurchase ``repurchase_boost`` times as often (settle pass) and post (channel ``vip_posts``,
-cause VIP) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak`` times their trust over
-the initial trust. Tally: ``vip_repeat_purchases``.
+boost; a member idle for ``inactive_days`` gets a win-back offer (``winback_cost``): they buy
+with ``winback_purchase`` and stay, else stay with ``winback_success`` or are demoted;
+followers with ``min_purchases`` purchases are admitted while their fees to the horizon are
+covered — ``entry = "purchases"``: whoever qualifies, first come first served (a day's in
+consumer order); ``entry = "top"``: the highest-value customers first (purchases, then
+recency), into one group of ``capacity``. Members repurchase ``repurchase_boost`` times as
+often (settle pass; a causal ESTIMATE, not the cross-sectional 2.8x of [PD1]) and post (channel
+``vip_posts``, cause VIP) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak`` times
+their trust over the initial trust. Tally: ``vip_repeat_purchases``.
 """
 
 from __future__ import annotations
