@@ -24,7 +24,7 @@ def test_two_channels_combine_and_split_the_cause_by_hazard():
         ads={"cpm": 1.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9, "ctr": 1.0,
              "click_conversion": 0.1, "targeting": "random", "follow_on_click": 0.0,
              "view_conversion": 0.0},
-        coupons={"every_days": 1, "redeem": 0.2, "value": 1.0},
+        coupons={"every_days": 1, "redeem": 0.2, "value": 1.0, "reference_value": 1.0},
         groups={"enabled": False},
         fatigue={"mute_per_message": 0.0},
     )  # fmt: skip

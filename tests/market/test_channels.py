@@ -39,7 +39,7 @@ def capture_extra(m: MarketModel) -> list:
 
 
 def test_the_table_has_a_row_for_every_channel():
-    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 14
+    assert N_CHANNELS == len(CHANNELS) == len({c.name for c in CHANNELS}) == 15
     assert set(ADVOCACY) <= set(CHANNELS)
     assert {c.cause for c in CHANNELS} >= {Cause.AD, Cause.GROUP, Cause.COUPON, Cause.GROUPBUY,
                                            Cause.VIP, Cause.BRIDGE, Cause.KOL, Cause.KOC,
@@ -47,12 +47,13 @@ def test_the_table_has_a_row_for_every_channel():
                                            Cause.INFLUENCE}  # fmt: skip
 
 
-def test_all_fourteen_channels_at_once_combine_to_one_minus_the_product_of_survivals():
+def test_all_fifteen_channels_at_once_combine_to_one_minus_the_product_of_survivals():
     """A consumer reached by every channel on day 1 (ad click and view-through, broadcast,
-    two shares and a joint post in its group, a coupon, a group-buy, and posts of a VIP member,
-    a bridge, a KOL, a KOC, a referrer and an IMM-picked advocate, each weighted by the
-    poster's trust, and a livestream session it watches): h = 1 - prod_c (1 - h_c) over all
-    14, and the trust
+    two shares and a joint post in its group, a joint post in its community, a coupon, a
+    group-buy, and posts of a VIP member, a bridge, a KOL, a KOC, a referrer and an IMM-picked
+    advocate, each weighted by the poster's trust, and a livestream session it watches):
+    h = 1 - prod_c (1 - h_c) over all 15 (every lever at its reference: no price response),
+    and the trust
     multiplier is its own trust / initial."""
     n = 12
     pairs = list(itertools.combinations(range(n), 2))
@@ -114,7 +115,7 @@ def test_all_fourteen_channels_at_once_combine_to_one_minus_the_product_of_survi
     m.step()
     h, c, mult = seen[0]
     t0 = p.trust.initial
-    hz = [c1, v1, b1, 1 - (1 - sc) ** 2, sc, red, gbj]
+    hz = [c1, v1, b1, 1 - (1 - sc) ** 2, sc, JOINT_CONV, red, gbj]  # (one community: 0)
     for name, j in sources.items():
         nbrs, ties = g.neighbors(j)
         tie = int(ties[list(nbrs).index(i)])
@@ -128,22 +129,25 @@ def test_all_fourteen_channels_at_once_combine_to_one_minus_the_product_of_survi
     assert c[i] in {ch.cause for ch in CHANNELS}
 
 
+JOINT_CONV = 0.13  # per joint post in the consumer's community
+
+
 def _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w) -> dict:
     return {
         "ads": {"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e6, "ctr": 1.0,
                 "click_conversion": c1, "view_conversion": v1, "view_days": 7,
                 "targeting": "random", "frequency_cap_days": 1, "follow_on_click": 0.0},
         "groups": {"broadcasts_per_month": 30, "execution_rate": 1.0, "monthly_quota": 10,
-                   "broadcast_conversion": b1, "share_conversion": sc},
+                   "broadcast_conversion": b1, "share_conversion": sc, "engagement": 0.0},
         "fatigue": {"mute_per_message": 0.0},
-        "coupons": {"every_days": 1, "redeem": red, "value": 1.0},
-        "groupbuy": {"team_size": 2, "join": gbj, "discount": 1.0},
+        "coupons": {"every_days": 1, "redeem": red, "value": 1.0, "reference_value": 1.0},
+        "groupbuy": {"team_size": 2, "join": gbj, "discount": 1.0, "reference_discount": 1.0},
         "vip": {"advocacy_strong": adv_s["vip"], "advocacy_weak": adv_w["vip"],
                 "birthday_trust": 0.0, "birthday_cost": 0.0},
         "referral": {"advocacy_strong": adv_s["referral"], "advocacy_weak": adv_w["referral"],
-                     "reward": 1.0},
+                     "reward": 1.0, "reference_reward": 1.0},
         "bridging": {"advocacy_strong": adv_s["bridging"], "advocacy_weak": adv_w["bridging"],
-                     "fee": 0.0, "joint_every_days": 1},
+                     "fee": 0.0, "joint_every_days": 1, "joint_conversion": JOINT_CONV},
         "kol": {"advocacy_strong": adv_s["kol"], "advocacy_weak": adv_w["kol"], "fee": 0.0},
         "koc": {"advocacy_strong": adv_s["koc"], "advocacy_weak": adv_w["koc"], "fee": 0.0},
         "influence": {"advocacy_strong": adv_s["influence"],

@@ -17,7 +17,8 @@ COUPONS = STRATEGIES.index("coupons")
 
 
 def _coupon_market(n, budget, redeem=1.0, value=2.0, followers=None, horizon=1):
-    p = _params(coupons={"every_days": 30, "redeem": redeem, "value": value, "valid_days": 3},
+    p = _params(coupons={"every_days": 30, "redeem": redeem, "value": value, "valid_days": 3,
+                         "reference_value": value, "target": "ids"},
                 groups={"enabled": False}, fatigue={"mute_per_message": 0.0},
                 product={"repurchase": 0.0})  # fmt: skip
     m = MarketModel(_no_ties(n), TiesRule(), p, {"coupons": budget}, horizon=horizon, seed=0)

@@ -17,6 +17,16 @@ from diffusion_sim.cli import CONF_DIR
 from diffusion_sim.config import build
 from diffusion_sim.market.compare import compare
 
+#: The levers of issue 14 item 5 at their neutral values (the old market): the other new
+#: levers (price, coupon value, discounts, reward, content mix) are neutral at the defaults.
+LEVERS_NEUTRAL = [
+    "market.vip.repurchase_boost=2.5",
+    "market.vip.winback_purchase=0",
+    "market.coupons.target=ids",
+    "market.bridging.joint_conversion=0",
+    "market.groups.engagement=0",
+    "market.fatigue.mute_trust_loss=0",
+]
 #: Every play of the default splits, each strategy alone, and the mix.
 PLAYS = ["none", "vip", "ads", "bridging", "kol", "koc", "coupons", "referral", "groupbuy", "mix"]
 OVERRIDES = [
@@ -27,6 +37,7 @@ OVERRIDES = [
     "sim.replications=3",
     "seed=0",
     f"compare.plays=[{','.join(PLAYS)}]",
+    *LEVERS_NEUTRAL,
 ]
 PINNED = {
     "replications": "bafa6ea4fd4fe24047faef6e775749c26111b04506ca2f3a3cb12d4824e26336",

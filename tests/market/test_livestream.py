@@ -20,9 +20,10 @@ LIVE = STRATEGIES.index("livestream")
 
 
 def _live(n, budget, followers=0, horizon=1, graph=None, rule=None, seeding=None, **live):
+    live.setdefault("reference_discount", live.get("discount", 0.2))  # (no price response)
     p = _params(livestream={"host_fans": 0, "follower_watch": 1.0, "conversion": 1.0, **live},
                 groups={"enabled": False}, fatigue={"mute_per_message": 0.0},
-                product={"repurchase": 0.0, "price": 100.0})  # fmt: skip
+                product={"repurchase": 0.0, "price": 100.0, "reference_price": 100.0})  # fmt: skip
     m = MarketModel(graph or _no_ties(n), rule or TiesRule(), p, {"livestream": budget},
                     horizon=horizon, seeding=seeding, seed=0)  # fmt: skip
     m.rel[:followers] = Relationship.WEAK

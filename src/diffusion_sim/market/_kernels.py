@@ -69,7 +69,9 @@ class Brand(NamedTuple):
 
 
 class GroupArrays(NamedTuple):
-    """Customer and VIP groups: member counts, today's shares and joint posts per group."""
+    """Customer and VIP groups: member counts, today's shares per group; today's joint
+    campaign posts reaching each consumer, shape (n, 2): column 0 through their customer
+    group, column 1 in their social community (bridges' joint campaigns)."""
 
     group_count: np.ndarray
     n_groups: np.ndarray
@@ -175,6 +177,30 @@ class SettleOut(NamedTuple):
     P_VIEW_DAYS,
     N_P,
 ) = range(36)
+# -- levers (issue 14 item 5): responses to price, discounts and the content mix, numbered
+# after the slots above (so that slots added there shift these, not collide with them);
+# filled by :func:`diffusion_sim.market.brand.price.fill_lever_slots`
+(
+    P_PRICE_RESP,  # (price / reference_price) ** elasticity: every purchase
+    P_COUPON_RESP,  # coupon value vs its reference value, on the effective price
+    P_GB_RESP,  # group-buy discount vs its reference
+    P_LIVE_RESP,  # live discount vs its reference
+    P_BCAST_RESP,  # (marketing_share / reference_share) ** content_response
+    P_JOINT_CONV,  # P(buy) per joint-campaign post in a consumer's community
+    P_MUTE_LOSS,  # trust lost by a consumer who mutes the brand
+    P_ENGAGE,  # engagement exponent: a broadcast's pull times ((1 - s) / (1 - ref)) ** it
+    P_REF_SHARE,  # the reference marketing share
+    N_P,
+) = range(N_P, N_P + 10)
+
+
+@njit(cache=True, inline="always")
+def _engagement(s, P):
+    """Engagement of a member whose perceived marketing share is ``s``, relative to one at
+    the reference share: ``((1 - s) / (1 - ref)) ** engagement`` (members read less of a brand
+    whose messages are mostly marketing)."""
+    return ((1.0 - s) / (1.0 - P[P_REF_SHARE])) ** P[P_ENGAGE]
+
 
 # -- indices into the per-step tallies (from the registry) ------------------------------------
 K_IMPRESSIONS = TALLY_INDEX["impressions"]
@@ -232,9 +258,10 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     nm = 0
     for i in range(lo, hi):
         adopted = state[i] == ADOPTED
-        m_x[i] = trust[i] / trust0
+        m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
         bcast_rx[i] = 0
         nh = 0
+        ib = -1  # row of today's broadcast in the channel table
         n_mkt = 0  # marketing messages received today
         x_sum = 0.0
         if ad_today[i]:
@@ -273,24 +300,32 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 n_mkt += 1
                 x_sum += mkt
                 trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
-                if not adopted and P[P_BCAST_CONV] > 0.0:
-                    hz[nh] = P[P_BCAST_CONV]
+                hb = min(1.0, P[P_BCAST_CONV] * P[P_BCAST_RESP])  # grows with the share
+                if not adopted and hb > 0.0:
+                    ib = nh  # (scaled by the member's engagement after today's messages)
+                    hz[nh] = hb
                     cz[nh] = C_GROUP
                     nh += 1
             if not adopted and group_shares[g] > 0:
                 hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** group_shares[g]
                 cz[nh] = C_GROUP
                 nh += 1
-            if not adopted and joint_posts[g] > 0:  # bridges' joint campaign posts
-                hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[g]
-                cz[nh] = C_BRIDGE
-                nh += 1
+        # bridges' joint campaign posts: in the consumer's customer group (column 0), and in
+        # the social community a bridge spans (column 1)
+        if not adopted and joint_posts[i, 0] > 0:
+            hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[i, 0]
+            cz[nh] = C_BRIDGE
+            nh += 1
+        if not adopted and joint_posts[i, 1] > 0 and P[P_JOINT_CONV] > 0.0:
+            hz[nh] = 1.0 - (1.0 - P[P_JOINT_CONV]) ** joint_posts[i, 1]
+            cz[nh] = C_BRIDGE
+            nh += 1
         if not adopted and coupon_until[i] >= t:
-            hz[nh] = P[P_REDEEM]
+            hz[nh] = min(1.0, P[P_REDEEM] * P[P_COUPON_RESP])  # larger coupon: more redeem
             cz[nh] = C_COUPON
             nh += 1
         if gb_on and not adopted and recent[i] >= P[P_GB_NEED]:
-            hz[nh] = P[P_GB_JOIN]
+            hz[nh] = min(1.0, P[P_GB_JOIN] * P[P_GB_RESP])  # larger discount: more join
             cz[nh] = C_GROUPBUY
             nh += 1
         if flag[i]:
@@ -302,9 +337,26 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         if live_today[i]:  # a viewer of today's livestream session
             live_today[i] = 0
             if not adopted and live_h > 0.0:
-                hz[nh] = live_h
+                hz[nh] = min(1.0, live_h * P[P_LIVE_RESP])  # the live discount's response
                 cz[nh] = C_LIVESTREAM
                 nh += 1
+        # fatigue (3:7 rule): each brand message moves the perceived marketing share
+        if n_mkt > 0:
+            avg = x_sum / n_mkt
+            for _ in range(n_mkt):
+                mshare[i] = (1.0 - lam) * mshare[i] + lam * avg
+            if rel[i] != ABSENT:
+                over = max(0.0, mshare[i] - P[P_TOL])
+                p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
+                if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
+                    tally[K_MUTED] += 1
+                    muted[lo + nm] = i  # leaves its groups in the serial finish
+                    if P[P_MUTE_LOSS] > 0.0:  # annoyed: the brand loses trust capital
+                        trust[i] = max(0.0, trust[i] - P[P_MUTE_LOSS])
+                    nm += 1
+                    follow_new[i] = 0
+        if ib >= 0 and P[P_ENGAGE] != 0.0:  # an engaged member reads the broadcast
+            hz[ib] = min(1.0, hz[ib] * _engagement(mshare[i], P))
         # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
         if nh == 0:
             h_x[i] = 0.0
@@ -328,19 +380,6 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     pick = c
                     break
             c_x[i] = cz[pick]
-        # fatigue (3:7 rule): each brand message moves the perceived marketing share
-        if n_mkt > 0:
-            avg = x_sum / n_mkt
-            for _ in range(n_mkt):
-                mshare[i] = (1.0 - lam) * mshare[i] + lam * avg
-            if rel[i] != ABSENT:
-                over = max(0.0, mshare[i] - P[P_TOL])
-                p1 = min(1.0, P[P_MUTE] * avg * math.exp(P[P_SENS] * over))
-                if _uniform(sk, i, 3) < 1.0 - (1.0 - p1) ** n_mkt:
-                    tally[K_MUTED] += 1
-                    muted[lo + nm] = i  # leaves its groups in the serial finish
-                    nm += 1
-                    follow_new[i] = 0
     return nm
 
 

@@ -48,6 +48,7 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("broadcast", "groups", Cause.GROUP),
     Channel("group_shares", "groups", Cause.GROUP),
     Channel("joint_posts", "bridging", Cause.BRIDGE),
+    Channel("joint_community", "bridging", Cause.BRIDGE),
     Channel("coupon", "coupons", Cause.COUPON),
     Channel("groupbuy", "groupbuy", Cause.GROUPBUY),
     *ADVOCACY,

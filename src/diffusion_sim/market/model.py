@@ -36,6 +36,7 @@ from ..states import Cause, Relationship, Stage, State
 from . import _kernels as kern
 from .brand.advocacy import advocacy_pass
 from .brand.groups import broadcast_today
+from .brand.price import fill_lever_slots
 from .brand.settle import _finish_prepare, _settle
 from .params import STRATEGIES, MarketParams
 from .plays import PLAYS
@@ -353,6 +354,7 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
     P[kern.P_VIEW_CONV] = p.ads.view_conversion
     P[kern.P_VIEW_DAYS] = p.ads.view_days
+    fill_lever_slots(P, p)  # price, discounts, content mix (issue 14 item 5)
     unset = np.flatnonzero(np.isnan(P))
     assert unset.size == 0, f"kernel parameters without a value: {unset.tolist()}"
     return P

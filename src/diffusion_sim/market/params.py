@@ -21,6 +21,7 @@ from typing import ClassVar
 from ..errors import ConfigError
 from ._validate import MAX_CNY
 from ._validate import check_fields as _check
+from .brand.price import check_prices
 from .plays.ads import Ads
 from .plays.advocates import Advocates
 from .plays.coupons import Coupons
@@ -53,14 +54,23 @@ __all__ = [
 
 @dataclass
 class Product:
-    """The product: price, margin, repurchase and service quality."""
+    """The product: price, margin, repurchase and service quality, and the price response.
+
+    Every purchase probability is multiplied by ``(price / reference_price) ** elasticity``
+    (:mod:`diffusion_sim.market.brand.price`); the behavioural rates are stated at the
+    reference price.
+    """
 
     price: float = 99.0
     margin: float = 0.4
     repurchase: float = 0.004
     service_failure: float = 0.03
+    reference_price: float = 99.0
+    elasticity: float = -2.62
     _rules: ClassVar[dict] = {
         "price": ("pos",),
+        "reference_price": ("pos",),
+        "elasticity": ("range", -10.0, 0.0),
         "margin": ("prob",),
         "repurchase": ("prob",),
         "service_failure": ("prob",),
@@ -113,6 +123,9 @@ class Groups:
     monthly_quota: int = 4
     execution_rate: float = 0.8
     marketing_share: float = 0.3
+    reference_share: float = 0.3
+    content_response: float = 0.5
+    engagement: float = 1.0
     broadcast_conversion: float = 0.005
     broadcast_repurchase: float = 0.02
     share_prob: float = 0.1
@@ -126,6 +139,9 @@ class Groups:
         "monthly_quota": ("int", 0),
         "execution_rate": ("prob",),
         "marketing_share": ("prob",),
+        "reference_share": ("prob",),
+        "content_response": ("range", 0.0, 5.0),
+        "engagement": ("range", 0.0, 5.0),
         "broadcast_conversion": ("prob",),
         "broadcast_repurchase": ("prob",),
         "share_prob": ("prob",),
@@ -135,6 +151,9 @@ class Groups:
 
     def __post_init__(self):
         _check(self, "market.groups")
+        if not 0 < self.reference_share < 1:
+            raise ConfigError("market.groups.reference_share", self.reference_share,
+                              "a marketing share in (0, 1)")  # fmt: skip
         if self.broadcasts_per_month > 30:
             raise ConfigError(
                 "market.groups.broadcasts_per_month", self.broadcasts_per_month, "<= 30"
@@ -149,8 +168,10 @@ class Fatigue:
     mute_per_message: float = 0.005
     sensitivity: float = 10.0
     memory: float = 0.2
+    mute_trust_loss: float = 0.2
     _rules: ClassVar[dict] = {
         "tolerance": ("prob",),
+        "mute_trust_loss": ("prob",),
         "mute_per_message": ("prob",),
         "sensitivity": ("nonneg",),
         "memory": ("prob",),
@@ -209,6 +230,7 @@ class MarketParams:
         for name in ("bridging", "kol", "koc", "influence"):
             if getattr(self, name).name != name:
                 raise ConfigError(f"market.{name}.name", getattr(self, name).name, repr(name))
+        check_prices(self)  # effective prices > 0 under a price response
 
 
 #: Strategies a play can fund, in the order of the spend columns (from the registry).

@@ -16,7 +16,7 @@ from .._kernels import (  # constants of the market kernels
     AdvocacyTable,
     Posts,
 )
-from ..channels import ADVOCACY
+from ..channels import ADVOCACY, ADVOCACY_ROW
 
 
 @njit(cache=True, inline="always")
@@ -112,9 +112,23 @@ def advocacy_pass(model, t: int) -> int:
 
 
 def advocacy_hazards(params) -> tuple[np.ndarray, np.ndarray]:
-    """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order."""
+    """Per-tie post hazards (strong, weak) of each advocacy kind, in table-row order; the
+    referrers' are scaled by the :func:`reward_response` (a larger reward, more sharing)."""
     kinds = [getattr(params, ch.play) for ch in ADVOCACY]
-    return (
-        np.array([k.advocacy_strong for k in kinds]),
-        np.array([k.advocacy_weak for k in kinds]),
-    )
+    b_s = np.array([k.advocacy_strong for k in kinds])
+    b_w = np.array([k.advocacy_weak for k in kinds])
+    r = ADVOCACY_ROW["referral"]
+    x = reward_response(params.referral)
+    b_s[r] = min(1.0, b_s[r] * x)
+    b_w[r] = min(1.0, b_w[r] * x)
+    return b_s, b_w
+
+
+def reward_response(referral) -> float:
+    """Sharing intensity of a referrer relative to the reference reward,
+    ``(reward / reference_reward) ** reward_elasticity`` (concave for an elasticity < 1:
+    diminishing returns); exactly 1.0 at the reference reward or elasticity 0."""
+    r = referral
+    if r.reward_elasticity == 0.0 or r.reward == r.reference_reward:
+        return 1.0
+    return float((r.reward / r.reference_reward) ** r.reward_elasticity)

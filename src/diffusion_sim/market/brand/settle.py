@@ -24,13 +24,17 @@ from .._kernels import (  # constants of the market kernels
     K_REPEAT,
     K_VIP_REPEAT,
     P_BCAST_REPURCHASE,
+    P_BCAST_RESP,
     P_CAPACITY,
+    P_COUPON_RESP,
+    P_ENGAGE,
     P_EXIT,
     P_FAIL,
     P_FAIL_LOSS,
     P_FOLLOW_BUY,
     P_GROUPS_ON,
     P_JOIN_GROUP,
+    P_PRICE_RESP,
     P_PURCHASE_GAIN,
     P_RECOVERY,
     P_RECOVERY_SHARE,
@@ -41,6 +45,7 @@ from .._kernels import (  # constants of the market kernels
     P_VIP_BOOST,
     STRONG,
     WEAK,
+    _engagement,
 )
 
 
@@ -93,6 +98,7 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
     trust, rel, churned, group, vip_group = (brand.trust, brand.rel, brand.churned, brand.group,
                                              brand.vip_group)  # fmt: skip
     purchases, last_buy, coupon_until = brand.purchases, brand.last_buy, brand.coupon_until
+    mshare = brand.mshare
     touch, channel = brand.touch, brand.channel
     group_count, n_groups, vip_count, next_shares = (
         groups.group_count,
@@ -132,11 +138,15 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
                 r = P[P_REPURCHASE]
                 if rel[i] == STRONG:
                     r = min(1.0, r * P[P_VIP_BOOST])
-                if bcast_rx[i]:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_BCAST_REPURCHASE])
-                if coupon_until[i] >= t:
-                    r = 1.0 - (1.0 - r) * (1.0 - P[P_REDEEM])
-                r = min(1.0, r * trust[i] / trust0)
+                if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
+                    rb = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
+                    if P[P_ENGAGE] != 0.0:  # (engagement after today's messages)
+                        rb *= _engagement(mshare[i], P)
+                    rb = min(1.0, rb)
+                    r = 1.0 - (1.0 - r) * (1.0 - rb)
+                if coupon_until[i] >= t:  # (a larger coupon pulls more)
+                    r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
+                r = min(1.0, r * trust[i] / trust0 * P[P_PRICE_RESP])  # trust, then price
                 if _uniform(sk, i, 0) < r:
                     bought = True
                     tally[K_REPEAT] += 1

@@ -8,8 +8,11 @@ are measured against); they count as customers (cause BRIDGE, KOL or
 KOC) but not as purchases. For ``campaign_days`` days they post (channels ``bridge_posts``,
 ``kol_posts``, ``koc_posts``) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak``
 times their trust over the initial trust; bridges with ``joint_every_days > 0`` also post into
-one customer group that often (channel ``joint_posts``, rotating over the groups). No tally;
-the cost is paid at recruitment.
+one customer group that often (channel ``joint_posts``, rotating over the groups, per-post
+hazard ``groups.share_conversion`` for a member) and, on the same days, into every social
+community they span — their own and their friends' (channel ``joint_community``, per-post
+hazard ``joint_conversion`` for each non-customer of the community): a joint campaign reaches
+consumers who are not yet in the brand's groups. No tally; the cost is paid at recruitment.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ class Advocates:
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.003
     joint_every_days: int = 0
+    joint_conversion: float = 0.002
     epsilon: float = 0.2
     _rules: ClassVar[dict] = {
+        "joint_conversion": ("prob",),
         "name": ("choice", ("bridging", "kol", "koc", "influence")),
         "target": ("choice", ("bridges", "hubs", "random", "influence")),
         "epsilon": ("range", 0.05, 0.9),
@@ -74,7 +79,8 @@ class AdvocatesPlay(Play):
         self.row = np.zeros(n, np.int8)  # advocates' table row (0: not an advocate)
         self.until = np.zeros(n, np.int32)  # last day of each advocate's campaign
         self.campaign_end = 0  # last day any advocate posts
-        self.joint = np.zeros(model.group_count.shape[0], np.int64)
+        self.joint = np.zeros((n, 2), np.int64)  # today's joint posts reaching each consumer
+        self._joint_dirty = False
 
     def start(self) -> None:
         """Recruit advocates (free sample plus fee) with each strategy's budget."""
@@ -130,17 +136,39 @@ class AdvocatesPlay(Play):
         return adv, self.row[adv].astype(np.int64)
 
     def joint_posts(self, t: int) -> np.ndarray:
-        """Posts of bridge advocates in each customer group today (joint campaigns)."""
+        """Joint-campaign posts of bridge advocates reaching each consumer today, shape (n, 2):
+        column 0 in their customer group (each advocate posts into one group, rotating over
+        the groups), column 1 in their social community (each advocate posts into every
+        community it spans: its own and its friends')."""
         m = self.model
         every = m.params.bridging.joint_every_days
-        self.joint[:] = 0
-        ng = int(m._n_groups[0])
-        if every == 0 or ng == 0 or (t - 1) % every != 0 or self.campaign_end < t:
+        if self._joint_dirty:
+            self.joint[:] = 0
+            self._joint_dirty = False
+        if every == 0 or (t - 1) % every != 0 or self.campaign_end < t:
             return self.joint
         adv = np.flatnonzero((self.row == ADVOCACY_ROW["bridging"]) & (self.until >= t))
-        # rotate so that over the campaign each advocate meets different groups
-        np.add.at(self.joint, (np.arange(adv.size) + t) % ng, 1)
+        if adv.size == 0:
+            return self.joint
+        self._joint_dirty = True
+        ng = int(m._n_groups[0])
+        if ng:
+            # rotate so that over the campaign each advocate meets different groups
+            per_group = np.bincount((np.arange(adv.size) + t) % ng, minlength=ng)
+            member = m.group >= 0
+            self.joint[member, 0] = per_group[m.group[member]]
+        comm = m.graph.community
+        posts = np.zeros(int(comm.max(initial=0)) + 1, np.int64)
+        for j in adv:
+            posts[self._spans(j)] += 1
+        self.joint[:, 1] = posts[comm]
         return self.joint
+
+    def _spans(self, j: int) -> np.ndarray:
+        """Communities that consumer ``j`` spans: its own and those of its friends."""
+        g = self.model.graph
+        nb = g.indices[g.indptr[j] : g.indptr[j + 1]]
+        return np.unique(np.concatenate([g.community[nb], g.community[j : j + 1]]))
 
 
 def campaign_rule(adv: Advocates):

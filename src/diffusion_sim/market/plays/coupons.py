@@ -1,11 +1,15 @@
 """Coupons: sent to followers with a mass message, used on any purchase while valid (a first
 purchase or a repeat), paid per redemption.
 
-Channel: ``coupon`` (cause COUPON) while a coupon is valid, hazard ``redeem`` per day (the
-prepare pass); a valid coupon also raises the repeat-purchase chance (settle pass) and is
-used up by any purchase. Tallies: ``coupons_issued``, ``coupons_redeemed``. Cost: ``value``
-per redemption; a coupon day issues only as many as the budget left covers if every coupon
-out were redeemed.
+Target (``target = silent``): the silent followers first — those who never bought, then those
+whose last purchase is oldest (``ids``: consumer order, the old rule).
+Channel: ``coupon`` (cause COUPON) while a coupon is valid, hazard
+``redeem × ((price − value) / (price − reference_value)) ** elasticity`` per day (the prepare
+pass: ``redeem`` is stated for a coupon of ``reference_value``; a larger coupon lowers the
+price paid, so more are redeemed); a valid coupon also raises the repeat-purchase chance by
+the same hazard (settle pass) and is used up by any purchase. Tallies: ``coupons_issued``,
+``coupons_redeemed``. Cost: ``value`` per redemption; a coupon day issues only as many as the
+budget left covers if every coupon out were redeemed.
 """
 
 from __future__ import annotations
@@ -32,8 +36,12 @@ class Coupons:
     every_days: int = 30
     valid_days: int = 14
     redeem: float = 0.01
+    reference_value: float = 10.0
+    target: str = "silent"
     _rules: ClassVar[dict] = {
         "value": ("pos",),
+        "reference_value": ("nonneg",),
+        "target": ("choice", ("silent", "ids")),
         "every_days": ("int", 1),
         "valid_days": ("int", 1),
         "redeem": ("prob",),
@@ -44,13 +52,15 @@ class Coupons:
 
 
 @njit(cache=True)
-def _issue(t, limit, quota, valid, rel, coupon_until, msgs_month, touch, coupon_rx):
-    """Coupon day: up to ``limit`` coupons, in consumer order, to followers without a valid
-    one and with quota left (a coupon is an enterprise mass message). Returns how many."""
+def _issue(t, limit, quota, valid, order, rel, coupon_until, msgs_month, touch, coupon_rx):
+    """Coupon day: up to ``limit`` coupons, in the given ``order`` of consumers, to followers
+    without a valid one and with quota left (a coupon is an enterprise mass message).
+    Returns how many."""
     left = limit
-    for i in range(rel.shape[0]):
+    for a in range(order.shape[0]):
         if left == 0:
             break
+        i = order[a]
         if rel[i] != kern.ABSENT and coupon_until[i] < t and msgs_month[i] < quota:
             left -= 1
             msgs_month[i] += 1
@@ -75,13 +85,23 @@ class CouponsPlay(Play):
         # every coupon out may be redeemed: keep their value reserved
         return max(0, int((left - outstanding * p.value) // p.value))
 
+    def _order(self) -> np.ndarray:
+        """Who gets a coupon first: ``silent`` — followers who never bought, then those whose
+        last purchase is oldest (ties by id); ``ids`` — consumer order."""
+        m = self.model
+        if m.params.coupons.target == "ids":
+            return np.arange(m.rel.shape[0], dtype=np.int64)
+        fol = np.flatnonzero(m.rel != kern.ABSENT)  # (never bought: last_buy = -1, first)
+        return fol[np.argsort(m.last_buy[fol], kind="stable")].astype(np.int64)
+
     def plan(self, t: int) -> None:
         limit = self._limit(t)
         if limit:
             m = self.model
             g = m.params.groups
-            issued = _issue(t, limit, g.monthly_quota, m.params.coupons.valid_days, m.rel,
-                            m.coupon_until, m.msgs_month, m.touch, m._coupon_rx)  # fmt: skip
+            issued = _issue(t, limit, g.monthly_quota, m.params.coupons.valid_days,
+                            self._order(), m.rel, m.coupon_until, m.msgs_month, m.touch,
+                            m._coupon_rx)  # fmt: skip
             m._tally_today[kern.K_COUPONS_ISSUED] += issued
 
     def settle(self, t: int, tally: np.ndarray) -> None:

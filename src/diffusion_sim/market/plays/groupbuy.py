@@ -1,7 +1,9 @@
 """Group-buy (拼团): a non-customer joins a team once ``team_size - 1`` friends bought within
 the last ``window_days`` days.
 
-Channel: ``groupbuy`` (cause GROUPBUY), hazard ``join`` per day for a ready consumer, on the
+Channel: ``groupbuy`` (cause GROUPBUY), hazard ``join`` per day for a ready consumer (stated
+at ``reference_discount``, times ``((price - discount) / (price - reference_discount)) **
+product.elasticity``: a larger discount, more joiners), on the
 days the budget covers the discount of every ready consumer. Tally: ``groupbuys``. Cost:
 ``discount`` per completed team (a group-buy purchase).
 """
@@ -29,7 +31,9 @@ class GroupBuy:
     window_days: int = 3
     join: float = 0.05
     discount: float = 15.0
+    reference_discount: float = 15.0
     _rules: ClassVar[dict] = {
+        "reference_discount": ("nonneg",),
         "team_size": ("int", 2),
         "window_days": ("int", 1),
         "join": ("prob",),

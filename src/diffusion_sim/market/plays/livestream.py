@@ -18,11 +18,12 @@ a customer, on the session day (prepare pass); a viewer becomes aware of the pro
 their last tracked touch becomes LIVESTREAM, so a viewer who buys later through another path
 (a strong tie) keeps the channel code LIVESTREAM with that other cause. Tallies:
 ``live_sessions``, ``live_viewers``, ``live_sales`` (first purchases caused by a session).
-Revenue: a livestream sale books ``price * (1 - discount)`` instead of ``price``. The market
-has no price response: the discount does not raise ``conversion`` (set ``conversion`` for the
-discount offered). Cost: ``fee`` per session plus ``commission`` per sale, so spend =
-sessions × fee + sales × commission; the commission is capped by the budget left after the
-fee (never above the budget).
+Revenue: a livestream sale books ``price * (1 - discount)`` instead of ``price``. The discount
+raises the session's conversion through the price response: ``conversion`` is stated at
+``reference_discount`` and multiplied by ``((1 - discount) / (1 - reference_discount)) **
+product.elasticity`` (:mod:`diffusion_sim.market.brand.price`). Cost: ``fee`` per session plus
+``commission`` per sale, so spend = sessions × fee + sales × commission; the commission is
+capped by the budget left after the fee (never above the budget).
 
 Random numbers: the play's own key (the market key mixed with :data:`STREAM_KEY`), so a play
 without budget changes nobody's random numbers, and no session consumes the other plays'.
@@ -62,7 +63,9 @@ class Livestream:
     host_fans: int = 200
     fan_watch: float = 0.2
     conversion: float = 0.03
+    reference_discount: float = 0.2
     _rules: ClassVar[dict] = {
+        "reference_discount": ("prob",),
         "every_days": ("int", 1),
         "fee": ("nonneg",),
         "commission": ("nonneg",),

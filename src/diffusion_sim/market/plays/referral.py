@@ -2,9 +2,11 @@
 the product; a friend who buys through such a post earns the sharer a reward.
 
 Channel: ``referral_posts`` (cause REFERRAL), per-tie hazards ``advocacy_strong`` /
-``advocacy_weak`` times the sharer's trust over the initial trust. Tally: ``referrals``.
-Cost: ``reward`` per referral; only as many sharers post as the budget left covers if every
-friend of theirs who has not bought yet were to buy through them (most recent buyers first).
+``advocacy_weak`` times the sharer's trust over the initial trust, times the reward response
+``(reward / reference_reward) ** reward_elasticity`` (a larger reward, more sharing). Tally:
+``referrals``. Cost: ``reward`` per referral; only as many sharers post as the budget left
+covers if every friend of theirs who has not bought yet were to buy through them (most recent
+buyers first).
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ class Referral:
     share_days: int = 14
     advocacy_strong: float = 0.004
     advocacy_weak: float = 0.002
+    reference_reward: float = 15.0
+    reward_elasticity: float = 0.5
     _rules: ClassVar[dict] = {
+        "reference_reward": ("pos",),
+        "reward_elasticity": ("range", 0.0, 2.0),
         "reward": ("pos",),
         "share_days": ("int", 1),
         "advocacy_strong": ("prob",),
