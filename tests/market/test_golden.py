@@ -26,8 +26,8 @@ OVERRIDES = [
     f"compare.plays=[{','.join(PLAYS)}]",
 ]
 PINNED = {
-    "replications": "bafa6ea4fd4fe24047faef6e775749c26111b04506ca2f3a3cb12d4824e26336",
-    "timeseries": "f012125df180bafbee199ddad7c34915e5fea279ad225a7ab7189ec43361cc4a",
+    "replications": "6761e8596152d5e79333c9c39c0757ed15a51fbb57e6ee09cee81b675dd046ae",
+    "timeseries": "8689b1bbed5ecdbf6dddf8a155570eae5c24af7abe0dc7d079c06a36519d2b64",
 }
 
 

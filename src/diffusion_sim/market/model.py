@@ -71,6 +71,11 @@ class MarketConsumer(Consumer):
         return Cause(int(self.model.channel[self.index]))
 
     @property
+    def lead(self) -> bool:
+        """A follower who is not a customer (see :meth:`MarketModel.leads`)."""
+        return bool(self.model.rel[self.index] != Relationship.ABSENT) and not self.adopted
+
+    @property
     def stage(self) -> Stage:
         """Funnel :class:`Stage`: churned overrides; adopters with two or more purchases are
         repeat customers (an advocate's free sample is not a purchase)."""
@@ -226,6 +231,22 @@ class MarketModel(DiffusionModel):
             dtype=np.int64,
         )
 
+    def follow(self, consumers) -> None:
+        """Hand ``consumers`` (int ids) to the brand's private domain today: those without a
+        relationship who have not churned become followers in today's settle pass (tally
+        ``new_followers``) and join a customer group with ``groups.join_group``, exactly as a
+        clicker or a first buyer who follows. Call it from a play's ``plan(t)``. Followers who
+        have not bought are **leads** (:meth:`leads`): the entry to the private domain that
+        staff, one-to-one chat and customer Moments build on. No effect with groups disabled.
+        """
+        if self.params.groups.enabled:
+            self._follow_new[np.asarray(consumers, dtype=np.int64)] = 1
+
+    def leads(self) -> np.ndarray:
+        """Followers (WEAK or STRONG) who are not customers: ids, int64, ascending."""
+        return np.flatnonzero((self.rel != Relationship.ABSENT)
+                              & (self.engine.state != State.ADOPTED))  # fmt: skip
+
     def _pay(self, strategy: str, amount: float) -> None:
         s = _S[strategy]
         assert amount <= self.remaining[s] + 1e-6, (strategy, amount, self.remaining[s])
@@ -320,10 +341,13 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P = np.full(kern.N_P, np.nan)  # every slot must be set below
     P[kern.P_TRUST0] = p.trust.initial
     P[kern.P_CTR] = p.ads.ctr
-    P[kern.P_CLICK_CONV] = p.ads.click_conversion
+    # the ad's objective: a purchase page, or the staff's contact card (加企微: a lead)
+    staff = p.ads.objective == "add_staff"
+    P[kern.P_CLICK_CONV] = 0.0 if staff else p.ads.click_conversion
     P[kern.P_REPEAT_DECAY] = p.ads.repeat_decay
     P[kern.P_SOCIAL_BOOST] = p.ads.social_boost
-    P[kern.P_FOLLOW_CLICK] = p.ads.follow_on_click if p.groups.enabled else 0.0
+    follow = p.ads.add_staff_rate if staff else p.ads.follow_on_click
+    P[kern.P_FOLLOW_CLICK] = follow if p.groups.enabled else 0.0
     P[kern.P_MKT_SHARE] = p.groups.marketing_share
     P[kern.P_BCAST_CONV] = p.groups.broadcast_conversion
     P[kern.P_QUOTA] = p.groups.monthly_quota
@@ -353,6 +377,8 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_GROUPS_ON] = 1.0 if p.groups.enabled else 0.0
     P[kern.P_VIEW_CONV] = p.ads.view_conversion
     P[kern.P_VIEW_DAYS] = p.ads.view_days
+    P[kern.P_VIEW_DECAY] = p.ads.view_decay
+    P[kern.P_AD_MESSAGE] = 1.0 if p.ads.count_as_message else 0.0
     unset = np.flatnonzero(np.isnan(P))
     assert unset.size == 0, f"kernel parameters without a value: {unset.tolist()}"
     return P
