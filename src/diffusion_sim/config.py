@@ -387,15 +387,11 @@ def build(cfg: DictConfig | dict) -> RunSpec:
             raise ConfigError("sim.fresh_graph", fresh,
                               "false for graph=edgelist (a file is one network)")  # fmt: skip
         if graph_seed is not None:
-            raise ConfigError(
-                "graph.seed",
-                graph_seed,
-                "null with sim.fresh_graph=true (each replication draws its own)",
-            )
+            raise ConfigError("graph.seed", graph_seed,
+                              "null with sim.fresh_graph=true (each replication draws its own)")
         if job != "diffuse":
-            raise ConfigError(
-                "sim.fresh_graph", fresh, f"false for job={job} (fresh graphs are for job=diffuse)"
-            )
+            raise ConfigError("sim.fresh_graph", fresh,
+                              f"false for job={job} (fresh graphs are for job=diffuse)")
     market = plan = None
     if sim.get("check_resources", True):
         check_resources(kind, g, job, steps, reps)

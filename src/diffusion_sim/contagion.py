@@ -475,11 +475,8 @@ class Engine:
         if extra is not None:
             raise ValueError("extra hazards (the market) need update='synchronous'")
         if self.graph.meetings_per_step > 0:
-            raise ConfigError(
-                "contagion.update",
-                rule.update,
-                "'synchronous' with random weak-tie meetings (graph.meetings_per_step)",
-            )
+            raise ConfigError("contagion.update", rule.update,
+                              "'synchronous' with random weak-tie meetings (graph.meetings_per_step)")
         by = np.zeros(N_CAUSES, dtype=np.int64)
         ties = isinstance(rule, TiesRule)
         empty = np.zeros(0)

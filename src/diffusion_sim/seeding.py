@@ -90,11 +90,8 @@ class Seeding:
             parts.extend([focal, *nb])
         if self.influence:
             if rule is None:
-                raise ConfigError(
-                    "seeding.influence",
-                    self.influence,
-                    "0 here: influence seeds need the contagion rule",
-                )
+                raise ConfigError("seeding.influence", self.influence,
+                                  "0 here: influence seeds need the contagion rule")
             from .influence import influence_seeds
 
             parts.append(influence_seeds(graph, rule, self.influence, epsilon=self.epsilon,

@@ -10,9 +10,9 @@ from mkt import RULE, _graph, _no_ties, _params
 
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.market import _kernels as kern
-from diffusion_sim.market.plays import ads as ads_mod
 from diffusion_sim.market.model import MarketModel
 from diffusion_sim.market.params import STRATEGIES
+from diffusion_sim.market.plays import ads as ads_mod
 from diffusion_sim.rng import uniforms
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, State

@@ -168,9 +168,7 @@ def tie_weights(graph: SocialGraph, weight) -> np.ndarray | None:
         return None
     if isinstance(weight, str):
         if weight != "weight":
-            raise ValueError(
-                f"weight={weight!r}: use None, 'weight', (w_strong, w_weak) or an array"
-            )
+            raise ValueError(f"weight={weight!r}: use None, 'weight', (w_strong, w_weak) or an array")
         if graph.weight is None:
             raise ValueError("weight='weight': this graph has no tie weights")
         w = graph.weight

@@ -336,16 +336,8 @@ def random_regular(n: int, d: int = 3, tie: str = "weak", *, seed=None) -> Socia
 DEGREE_DISTRIBUTIONS = ("poisson", "geometric", "powerlaw")
 
 
-def degree_sequence(
-    n: int,
-    distribution: str,
-    mean_degree: float = 4.0,
-    exponent: float = 2.5,
-    k_min: int = 1,
-    k_max: int | None = None,
-    *,
-    seed=None,
-) -> np.ndarray:
+def degree_sequence(n: int, distribution: str, mean_degree: float = 4.0, exponent: float = 2.5,
+                    k_min: int = 1, k_max: int | None = None, *, seed=None) -> np.ndarray:
     """``n`` degrees drawn independently from ``distribution`` (int64, keyed draws).
 
     ``poisson`` (mean ``mean_degree``), ``geometric`` on ``0, 1, ...`` (mean ``mean_degree``),
@@ -355,16 +347,12 @@ def degree_sequence(
     from ..rng import uniforms
 
     if distribution not in DEGREE_DISTRIBUTIONS:
-        raise ConfigError(
-            "graph.distribution", distribution, f"one of {list(DEGREE_DISTRIBUTIONS)}"
-        )
+        raise ConfigError("graph.distribution", distribution, f"one of {list(DEGREE_DISTRIBUTIONS)}")
     top = max(n - 1, 0)
     ks = np.arange(top + 1, dtype=np.float64)
     if distribution in ("poisson", "geometric"):
-        if (
-            isinstance(mean_degree, bool)
-            or not isinstance(mean_degree, int | float)
-            or not (0 <= mean_degree <= top)
+        if isinstance(mean_degree, bool) or not isinstance(mean_degree, int | float) or not (
+            0 <= mean_degree <= top
         ):
             raise ConfigError("graph.mean_degree", mean_degree, f"a number in [0, n - 1 = {top}]")
         if mean_degree == 0:
@@ -416,11 +404,8 @@ def configuration(
                           "(exactly one of the two)")  # fmt: skip
     if degrees is not None:
         deg = np.asarray(degrees)
-        if (
-            deg.ndim != 1
-            or deg.size < 1
-            or not np.issubdtype(deg.dtype, np.integer)
-            or (deg.min() < 0)
+        if deg.ndim != 1 or deg.size < 1 or not np.issubdtype(deg.dtype, np.integer) or (
+            deg.min() < 0
         ):
             raise ConfigError("graph.degrees", degrees, "a non-empty list of integers >= 0")
         deg = deg.astype(np.int64)

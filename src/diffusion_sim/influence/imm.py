@@ -146,12 +146,9 @@ def imm(
     ell = ell * (1.0 + math.log(2) / math.log(n))
     eps1 = math.sqrt(2.0) * epsilon
     log_nk = _log_binom(n, k)
-    lam1 = (
-        (2.0 + 2.0 / 3.0 * eps1)
-        * (log_nk + ell * math.log(n) + math.log(max(math.log2(n), 1.0)))
-        * n
-        / eps1**2
-    )
+    lam1 = (2.0 + 2.0 / 3.0 * eps1) * (
+        log_nk + ell * math.log(n) + math.log(max(math.log2(n), 1.0))
+    ) * n / eps1**2
 
     def budget(count, where):
         if count > max_sets:
@@ -170,11 +167,8 @@ def imm(
         mean = sets.nodes.size / sets.count if sets.count else 8.0
         sets = concat(sets, rr_sets(live, key, sets.count, theta_i - sets.count, mean))
         if sets.nodes.size > max_entries:
-            raise ConfigError(
-                "seeding.epsilon",
-                epsilon,
-                f"a larger slack: RR sets exceed {max_entries:,} entries",
-            )
+            raise ConfigError("seeding.epsilon", epsilon,
+                              f"a larger slack: RR sets exceed {max_entries:,} entries")
         _, cov = coverage_greedy(sets, n, k)
         if n * cov[-1] / sets.count >= (1.0 + eps1) * x:
             lower = n * cov[-1] / sets.count / (1.0 + eps1)
@@ -184,17 +178,13 @@ def imm(
     theta = imm_theta(n, k, epsilon, ell, lower)
     budget(theta, "to pick the seeds")
     if theta * mean > 1.5 * max_entries:
-        raise ConfigError(
-            "seeding.epsilon",
-            epsilon,
-            f"a larger slack: about {theta * mean:,.0f} RR-set entries needed "
-            f"(more than {max_entries:,})",
-        )
+        raise ConfigError("seeding.epsilon", epsilon,
+                          f"a larger slack: about {theta * mean:,.0f} RR-set entries needed "
+                          f"(more than {max_entries:,})")
     final = rr_sets(live, key, _PHASE2, theta, mean)
     if final.nodes.size > max_entries:
-        raise ConfigError(
-            "seeding.epsilon", epsilon, f"a larger slack: RR sets exceed {max_entries:,} entries"
-        )
+        raise ConfigError("seeding.epsilon", epsilon,
+                          f"a larger slack: RR sets exceed {max_entries:,} entries")
     seeds, cov = coverage_greedy(final, n, k)
     marginal = n * cov / theta
     return IMMResult(seeds, float(marginal[-1]), marginal, lower, theta, int(final.nodes.size))
