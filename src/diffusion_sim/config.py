@@ -31,6 +31,7 @@ from .market.params import (
     MarketParams,
     Product,
     Referral,
+    Start,
     Trust,
     Vip,
 )
@@ -468,6 +469,7 @@ _MARKET_PARTS = {
     "referral": Referral,
     "groupbuy": GroupBuy,
     "livestream": Livestream,
+    "start": Start,
 }
 
 

@@ -26,8 +26,8 @@ OVERRIDES = [
     f"compare.plays=[{','.join(PLAYS)}]",
 ]
 PINNED = {
-    "replications": "6761e8596152d5e79333c9c39c0757ed15a51fbb57e6ee09cee81b675dd046ae",
-    "timeseries": "8689b1bbed5ecdbf6dddf8a155570eae5c24af7abe0dc7d079c06a36519d2b64",
+    "replications": "7f94a1b5d63fd775c5444482811a9ce778738fa6e18e50c2d78b140cbab34866",
+    "timeseries": "c4c5ae8ba13074d768875965a2faf253613fa0297e10aadb9a53ec2ffbdc5ce9",
 }
 
 

@@ -37,6 +37,7 @@ from . import _kernels as kern
 from .brand.advocacy import advocacy_pass
 from .brand.groups import broadcast_today
 from .brand.settle import _finish_prepare, _settle
+from .brand.start import apply_start
 from .params import STRATEGIES, MarketParams
 from .plays import PLAYS
 from .results import MarketRun
@@ -197,6 +198,7 @@ class MarketModel(DiffusionModel):
         self.plays = {name: cls(self) for name, cls in PLAYS.items()}
         adv = self.plays["advocates"]
         self.adv_row, self.adv_until = adv.row, adv.until  # advocates' row and last day
+        self.n_start = apply_start(self)  # the brand's base at t = 0 (none by default)
         for play in self.plays.values():
             play.start()
         self._levels[0] = self._level_counts()
@@ -333,7 +335,7 @@ class MarketModel(DiffusionModel):
             service_cost=np.asarray(self._service, dtype=np.float64),
             budget=self.budget.copy(),
             margin=self.params.product.margin,
-            organic_seeds=int(self.seeds.size),
+            organic_seeds=int(self.seeds.size) + self.n_start,
         )
 
 

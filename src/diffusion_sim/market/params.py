@@ -21,6 +21,7 @@ from typing import ClassVar
 from ..errors import ConfigError
 from ._validate import MAX_CNY
 from ._validate import check_fields as _check
+from .brand.start import Start
 from .plays.ads import Ads
 from .plays.advocates import Advocates
 from .plays.coupons import Coupons
@@ -44,6 +45,7 @@ __all__ = [
     "MarketParams",
     "Product",
     "Referral",
+    "Start",
     "Trust",
     "Vip",
 ]
@@ -187,6 +189,7 @@ class MarketParams:
     referral: Referral = field(default_factory=Referral)
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
     livestream: Livestream = field(default_factory=Livestream)
+    start: Start = field(default_factory=Start)  # the brand at t = 0 (default: no base)
 
     def __post_init__(self):
         for name in ("bridging", "kol", "koc"):
