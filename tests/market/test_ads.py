@@ -177,7 +177,8 @@ def test_more_budget_more_reach_until_the_frequency_cap_binds_then_spend_is_what
     imp = [o["impressions"] for o in out]
     assert reach == sorted(reach) and reach[0] < reach[2] and reach[-1] == 1000
     assert imp[:3] == [200, 1000, 3000] and imp[-2] == imp[-1] == 5000
-    assert out[2]["unsold"] == 0 and out[-1]["unsold"] > 0 and out[-1]["delivered_share"] < 0.5
+    assert out[2]["saturated_days"] == 0 and out[-1]["saturated_days"] == 10
+    assert r.tally[1, kern.K_AD_UNSOLD] == 2000 - 1000  # day 1: 2,000 bought, 1,000 open
     assert out[-1]["frequency"] == pytest.approx(5.0)
 
 

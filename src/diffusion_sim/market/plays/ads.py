@@ -254,20 +254,18 @@ def reach_frequency(run) -> dict[str, float]:
     """Reach and frequency of a run's ads (a :class:`~diffusion_sim.market.results.MarketRun`).
 
     Returns ``impressions`` (delivered), ``reach`` (consumers who saw at least one ad),
-    ``frequency`` (impressions per reached consumer, NaN without reach), ``unsold``
-    (impressions the budget bought that the open audience could not absorb) and
-    ``delivered_share`` (delivered over bought, NaN when none were bought). Counts are of
-    simulated consumers.
+    ``frequency`` (impressions per reached consumer, NaN without reach) and
+    ``saturated_days`` (days on which the open audience could not absorb what the day's budget
+    bought: tally ``ad_unsold > 0``). Unsold impressions are not paid and their money is offered
+    again the next day, so ``ad_unsold`` summed over days is not an amount of money; the
+    budget left unspent is ``budget - spend``. Counts are of simulated consumers.
     """
     tally = np.asarray(run.tally)
     imp = int(tally[:, kern.K_IMPRESSIONS].sum())
     reach = int(tally[:, kern.K_AD_REACH].sum())
-    unsold = int(tally[:, kern.K_AD_UNSOLD].sum())
-    bought = imp + unsold
     return {
         "impressions": imp,
         "reach": reach,
         "frequency": imp / reach if reach else float("nan"),
-        "unsold": unsold,
-        "delivered_share": imp / bought if bought else float("nan"),
+        "saturated_days": int(np.count_nonzero(tally[:, kern.K_AD_UNSOLD])),
     }
