@@ -272,3 +272,23 @@ def test_csv_ids_beyond_the_market_groups_over_capacity_and_a_bad_header(tmp_pat
 def test_bad_start_values_are_one_line_errors(values, key):
     with pytest.raises(ConfigError, match=rf"market\.start\.{key}="):
         _params(start=values)
+
+
+def test_the_start_section_is_configured_from_the_command_line(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    from diffusion_sim.cli import CONF_DIR
+    from diffusion_sim.config import build
+
+    path = tmp_path / "base.csv"
+    path.write_text(HEADER + "0,3,-10,1,0,0\n1,0,,1,0,0\n")
+    over = ["graph.n=200", f"market.start.customers_csv={path}", "market.start.trust=0.8"]
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=over)
+        default = compose(config_name="config")
+    st = build(cfg).market.start
+    assert st.customers_csv == str(path) and st.trust == 0.8 and not st.empty
+    assert build(default).market.start.customers == 0.02  # the configured modest base
+    path.write_text(HEADER + "0,3,-10,1,0,0\n1,0,,1,0,x\n")
+    with pytest.raises(ConfigError, match=r"row 3, vip='x'"):
+        build(cfg)
