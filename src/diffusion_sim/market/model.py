@@ -15,6 +15,10 @@ step ``t`` (one day), in this order:
 4. **settle** (compiled): repeat purchases, service failures and trust, following, group
    joining, shares in groups, exits; per-outcome costs (coupons, referrals, group-buys).
 
+At ``t = 0``, after the organic seeds and before the plays' ``start``, the brand's base
+(``market.start``: customers with a purchase history, followers and leads, customer groups,
+VIP members; :mod:`diffusion_sim.market.brand.start`) is put in; none by default.
+
 With every mechanism off (``MarketParams.off()``, no budget) steps 1, 2 and 4 leave the engine's
 inputs at ``h = 0``, ``m = 1``, and the run equals the ``ties`` rule exactly (tested).
 """
