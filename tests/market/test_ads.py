@@ -292,3 +292,21 @@ def test_bad_ads_objective_and_caps_are_one_line_errors():
         _params(ads={"view_decay": 1.5})
     with pytest.raises(ConfigError, match=r"market\.ads\.count_as_message='yes'"):
         _params(ads={"count_as_message": "yes"})
+
+
+def test_non_followers_targeting_skips_the_private_domain():
+    """Half the market follows (a base of leads and customers); non_followers ads reach only
+    the other half, customers who do not follow included."""
+    n = 2000
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9,
+                     "ctr": 0.0, "view_conversion": 0.0, "targeting": "non_followers",
+                     "frequency_cap_days": 1},
+                start={"customers": 0.3, "customer_followers": 0.5, "leads": 0.3,
+                       "group_share": 0.0},
+                groups={"exit_rate": 0.0})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(3 * n)}, horizon=3, seed=1)
+    outside = m.rel == 0
+    cust_out = outside & (m.engine.state == State.ADOPTED)
+    m.run()
+    assert 0 < outside.sum() < n and cust_out.any()
+    assert np.all(m.ads_seen[~outside] == 0) and np.all(m.ads_seen[outside] == 3)

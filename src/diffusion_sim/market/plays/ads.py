@@ -46,7 +46,8 @@ from ._base import Play
 __all__ = ["Ads", "AdsPlay", "reach_frequency"]
 
 ADOPTED = kern.ADOPTED
-_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
+ABSENT = kern.ABSENT
+_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3, "non_followers": 4}
 OBJECTIVES = ("purchase", "add_staff")
 
 
@@ -88,7 +89,7 @@ class Ads:
         "min_daily_budget": ("nonneg",),
         "daily_budget_max": ("nonneg",),
         "frequency_cap_days": ("int", 1),
-        "targeting": ("choice", ("random", "non_customers", "friends", "community")),
+        "targeting": ("choice", tuple(_MODES)),
         "ctr": ("prob",),
         "click_conversion": ("prob",),
         "view_conversion": ("prob",),
@@ -124,9 +125,11 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
     closed up, so serial and parallel variants give the same list.
 
     ``audience`` is an :class:`Audience`, ``out`` a :class:`Candidates` (filled here);
-    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
+    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities, 4 consumers
+    outside the private domain (no relationship: customers who do not follow included, and
+    those who muted the brand, who see feed ads but do not follow again).
     """
-    cap_days, mode, in_community, max_per, ads_seen = audience
+    cap_days, mode, in_community, max_per, ads_seen, rel = audience
     out_ids, out_u, block_n = out
     n = state.shape[0]
     sk = _step_key(key, 4 * t + 2)
@@ -144,6 +147,8 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
                 continue
             if mode == 3 and not in_community[i]:
                 continue
+            if mode == 4 and rel[i] != ABSENT:
+                continue  # already in the private domain (a follower or VIP member)
             out_ids[lo + m] = i
             out_u[lo + m] = _uniform(sk, i, 2)
             m += 1
@@ -163,13 +168,15 @@ _ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candida
 
 class Audience(NamedTuple):
     """Who an ad may reach: frequency cap (days), targeting mode, targeted communities, the
-    cap on a consumer's impressions over the run (0: none) and the impressions each has seen."""
+    cap on a consumer's impressions over the run (0: none), the impressions each has seen and
+    each one's relationship with the brand."""
 
     cap_days: int
     mode: int
     in_community: np.ndarray
     max_per: int
     ads_seen: np.ndarray
+    rel: np.ndarray
 
 
 class Candidates(NamedTuple):
@@ -221,7 +228,7 @@ class AdsPlay(Play):
         parallel = m.engine._use_parallel(m.graph.n)
         fn = _ad_candidates_parallel if parallel else _ad_candidates_serial
         audience = Audience(p.frequency_cap_days, _MODES[p.targeting], self._in_community,
-                            p.max_per_consumer, m.ads_seen)  # fmt: skip
+                            p.max_per_consumer, m.ads_seen, m.rel)  # fmt: skip
         out = Candidates(self._ids, self._u, self._block_n)
         n_cand = fn(t, m.market_key, BLOCK, m.engine.state, m.engine.adopters, m.last_ad,
                     audience, out)  # fmt: skip
