@@ -26,8 +26,8 @@ OVERRIDES = [
     f"compare.plays=[{','.join(PLAYS)}]",
 ]
 PINNED = {
-    "replications": "7f94a1b5d63fd775c5444482811a9ce778738fa6e18e50c2d78b140cbab34866",
-    "timeseries": "c4c5ae8ba13074d768875965a2faf253613fa0297e10aadb9a53ec2ffbdc5ce9",
+    "replications": "ced6b46ebe6c0c19378ffc1124c391f519bc5f2877d74226e5c8eb758f47a98d",
+    "timeseries": "7188317b04c99b078aa692562f1fb232c36df5bc9335bc2afc5eeb9d23fbcdd0",
 }
 
 

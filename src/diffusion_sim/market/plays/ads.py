@@ -78,7 +78,7 @@ class Ads:
     view_days: int = 7
     repeat_decay: float = 0.85
     social_boost: float = 2.0
-    follow_on_click: float = 0.3
+    follow_on_click: float = 0.05
     view_decay: float = 0.85
     max_per_consumer: int = 8
     count_as_message: bool = False
