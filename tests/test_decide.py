@@ -13,7 +13,7 @@ from diffusion_sim.decide.curves import response_curves
 from diffusion_sim.decide.spend import UNSPENT_NOTE, spend_columns, underspent_line
 from diffusion_sim.graph import clustered
 from diffusion_sim.market.compare import compare
-from diffusion_sim.market.params import Compare, MarketParams
+from diffusion_sim.market.params import Ads, Compare, MarketParams
 
 RULE = TiesRule(alpha=1e-4, beta_strong=0.004, beta_weak=0.002)
 
@@ -85,7 +85,7 @@ def test_saturating_audience_shows_falling_marginal_roi():
     c = response_curves(
         g,
         RULE,
-        MarketParams(),
+        MarketParams(ads=Ads(max_per_consumer=0)),  # saturation by the 48 h cap alone
         Compare(budget=4000.0),
         plays=["ads"],
         grid=(0.0, 0.5, 1.0, 2.0, 4.0),
@@ -454,6 +454,11 @@ def test_calibrate_job_writes_overrides(tmp_path):
 
 # --- calibrate: campaign mode -------------------------------------------------------------
 CAMPAIGN_TRUTH = {"ctr": 0.012, "click_conversion": 0.08}
+#: The campaign is calibrated on a market without a base at t = 0 and with the follow rate of
+#: a click before issue 14: its 30 particles and 8-run band are borderline statistics (the
+#: band held 20 of 30 weeks, the test asks 21, with follow_on_click 0.05 and no base).
+EMPTY_START = ("market.start.customers=0", "market.start.leads=0",
+               "market.ads.follow_on_click=0.3")  # fmt: skip
 
 
 def _campaign_data(weeks=6, seed=7):
@@ -464,7 +469,7 @@ def _campaign_data(weeks=6, seed=7):
 
     truth = [f"market.ads.{k}={v}" for k, v in CAMPAIGN_TRUTH.items()]
     spec = build(_compose("job=compare", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
-                          *truth))  # fmt: skip
+                          *truth, *EMPTY_START))  # fmt: skip
     f = MarketModel(spec.make_graph(), spec.rule, spec.market, spec.plan.budgets("ads"),
                     horizon=7 * weeks, seeding=spec.seeding, seed=seed).run()  # fmt: skip
     f = f.to_frame()
@@ -479,7 +484,7 @@ def _campaign_cfg(path, *overrides):
     return _compose(
         "job=calibrate", "calibrate.mode=campaign", f"calibrate.data={path}",
         "calibrate.time_unit=week", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
-        "sim.progress=false", *overrides,
+        "sim.progress=false", *EMPTY_START, *overrides,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from diffusion_sim.contagion import TiesRule
 from diffusion_sim.market import _kernels as kern
 from diffusion_sim.market.model import MarketModel
 from diffusion_sim.market.params import STRATEGIES
+from diffusion_sim.market.plays import ads as ads_mod
 from diffusion_sim.rng import uniforms
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, State
@@ -131,3 +132,181 @@ def test_a_customer_friend_doubles_the_ctr_under_the_ad():
     p_click = np.where(np.arange(n) < 1000, 0.4, 0.2)
     assert r.tally[1, kern.K_IMPRESSIONS] == n
     assert r.tally[1, kern.K_CLICKS] == np.count_nonzero(u < p_click)
+
+
+# -- delivery: budget / CPM buys impressions, the open audience absorbs them -----------------
+def _delivery(cpm, budget, *, n=1000, days=10, cap=1, max_per=0, seed=0):
+    p = _params(ads={"cpm": cpm, "min_daily_budget": 0.0, "daily_budget_max": 1e9, "ctr": 0.0,
+                     "view_conversion": 0.0, "frequency_cap_days": cap, "targeting": "random",
+                     "max_per_consumer": max_per},
+                groups={"enabled": False})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": budget}, horizon=days, seed=seed)
+    return m, m.run()
+
+
+@pytest.mark.parametrize(("cpm", "budget"), [(1000.0, 1000.0), (3000.0, 1000.0), (70.0, 50.0)])
+def test_budget_over_cpm_buys_exactly_floor_budget_over_cpm_impressions(cpm, budget):
+    """The audience absorbs everything (cap 1 day, 1,000 consumers, at most ~143/day): the
+    whole budget buys floor(budget / cpm * 1000) impressions, all paid at the CPM."""
+    m, r = _delivery(cpm, budget)
+    imp = r.tally[:, kern.K_IMPRESSIONS].sum()
+    assert imp == math.floor(budget / cpm * 1000 + 1e-9)
+    assert r.spend[:, STRATEGIES.index("ads")].sum() == pytest.approx(imp * cpm / 1000)
+    assert r.tally[:, kern.K_AD_UNSOLD].sum() == 0
+
+
+def test_twice_the_cpm_at_the_same_budget_halves_the_impressions():
+    _, r1 = _delivery(1000.0, 1000.0)
+    _, r2 = _delivery(2000.0, 1000.0)
+    i1, i2 = (r.tally[:, kern.K_IMPRESSIONS].sum() for r in (r1, r2))
+    assert i1 == 2 * i2 == 1000
+    assert r1.spend.sum() == pytest.approx(r2.spend.sum()) == pytest.approx(1000.0)
+
+
+def test_more_budget_more_reach_until_the_frequency_cap_binds_then_spend_is_what_was_delivered():
+    """1,000 consumers, one ad each per 2 days, 10 days, CPM 1,000: the open audience takes
+    at most 5,000 impressions; beyond that the rest is unsold and not paid."""
+    out = []
+    for budget in (200.0, 1000.0, 3000.0, 5000.0, 8000.0, 20000.0):
+        m, r = _delivery(1000.0, budget, cap=2)
+        rf = ads_mod.reach_frequency(r)
+        out.append(rf)
+        assert rf["reach"] == np.count_nonzero(m.ads_seen) and rf["impressions"] == m.ads_seen.sum()
+        assert r.spend.sum() == pytest.approx(rf["impressions"])  # 1 CNY per impression
+    reach = [o["reach"] for o in out]
+    imp = [o["impressions"] for o in out]
+    assert reach == sorted(reach) and reach[0] < reach[2] and reach[-1] == 1000
+    assert imp[:3] == [200, 1000, 3000] and imp[-2] == imp[-1] == 5000
+    assert out[2]["saturated_days"] == 0 and out[-1]["saturated_days"] == 10
+    assert r.tally[1, kern.K_AD_UNSOLD] == 2000 - 1000  # day 1: 2,000 bought, 1,000 open
+    assert out[-1]["frequency"] == pytest.approx(5.0)
+
+
+def test_a_consumer_sees_at_most_max_per_consumer_ads():
+    m, r = _delivery(1000.0, 1e6, n=300, days=12, max_per=3)
+    assert m.ads_seen.max() == 3 and np.all(m.ads_seen == 3)
+    assert r.tally[:, kern.K_IMPRESSIONS].sum() == 900
+    assert r.spend.sum() == pytest.approx(900.0)  # no phantom spend: only what was delivered
+    # off (0): one ad a day for each of the 12 days
+    m0, _ = _delivery(1000.0, 1e6, n=300, days=12, max_per=0)
+    assert np.all(m0.ads_seen == 12)
+
+
+# -- view-through decays with repetition and sits below the click path -----------------------
+def test_view_through_hazard_decays_by_view_decay_per_earlier_impression():
+    """Everyone gets one ad a day; the day-t view-through hazard of a non-customer is exactly
+    v * d ** (t - 1) (the engine's input, read after each step)."""
+    n, v, d = 500, 0.001, 0.5
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9,
+                     "ctr": 0.0, "view_conversion": v, "view_decay": d, "view_days": 3,
+                     "frequency_cap_days": 1, "targeting": "random", "max_per_consumer": 0},
+                groups={"enabled": False})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(n * 4)}, horizon=4,
+                    seed=5)  # fmt: skip
+    for t in range(1, 5):
+        m.step()
+        at = m.engine.adopted_at
+        before = (at >= 0) & (at < t)  # customers before today face no extra hazard
+        assert np.all(m._h[before] == 0.0)
+        assert np.all(m._h[~before] == v * d ** (t - 1)), t
+
+
+def test_default_view_through_sits_well_below_the_click_path():
+    a = _params().ads
+    click = a.ctr * a.click_conversion
+    view = a.view_conversion * a.view_days  # one isolated impression's view-through
+    assert view < 0.5 * click and a.view_decay < 1
+
+
+# -- feed ads are not private-domain messages ------------------------------------------------
+@pytest.mark.parametrize("as_message", [False, True])
+def test_ads_alone_never_mute_groups_unless_counted_as_messages(as_message):
+    """Every impression is clicked and every clicker follows; fatigue mutes on any message.
+    Feed ads (default) mute nobody; counted as messages (the old model) they mute all."""
+    n = 500
+    p = _params(
+        ads={"cpm": 1000.0, "daily_budget_max": 1e6, "ctr": 1.0, "click_conversion": 0.0,
+             "follow_on_click": 1.0, "targeting": "random", "view_conversion": 0.0,
+             "count_as_message": as_message, "max_per_consumer": 0},
+        groups={"broadcasts_per_month": 0, "exit_rate": 0.0},
+        fatigue={"mute_per_message": 1.0, "tolerance": 0.0},
+    )  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": 1e5}, horizon=6, seed=0)
+    r = m.run()
+    assert r.tally[:, kern.K_IMPRESSIONS].sum() == 3 * n
+    if as_message:
+        assert r.tally[:, kern.K_MUTED].sum() == n and np.all(m.churned)
+    else:
+        assert r.tally[:, kern.K_MUTED].sum() == 0 and not m.churned.any()
+        assert r.levels[-1, 0] == n  # every clicker is still a follower
+
+
+# -- objective add_staff: clicks become leads ------------------------------------------------
+def test_add_staff_objective_turns_clicks_into_followers_without_purchases():
+    n = 400
+    common = {
+        "cpm": 1000.0,
+        "min_daily_budget": 0.0,
+        "daily_budget_max": 1e9,
+        "ctr": 1.0,
+        "click_conversion": 1.0,
+        "view_conversion": 0.0,
+        "targeting": "random",
+        "frequency_cap_days": 1,
+        "add_staff_rate": 1.0,
+        "follow_on_click": 0.0,
+    }
+    p = _params(ads={**common, "objective": "add_staff"}, groups={"join_group": 0.0})
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(n)}, horizon=1, seed=2)
+    r = m.run()
+    assert r.tally[1, kern.K_CLICKS] == n and r.customers[-1] == 0  # no purchase from a click
+    assert r.levels[-1, 0] == n == r.tally[1, kern.K_NEW_FOLLOWERS]
+    assert m.leads().size == n and m.consumer(0).lead
+    # the same clicks with the purchase objective: everyone buys, no lead
+    p = _params(ads={**common, "objective": "purchase"}, groups={"join_group": 0.0})
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(n)}, horizon=1, seed=2)
+    r = m.run()
+    assert r.customers[-1] == n and m.leads().size == 0  # (some buyers follow: customers)
+
+
+@pytest.mark.statistical
+def test_add_staff_rate_makes_that_share_of_clickers_leads():
+    n, a = 20_000, 0.3
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9,
+                     "ctr": 1.0, "view_conversion": 0.0, "targeting": "random",
+                     "objective": "add_staff", "add_staff_rate": a})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(n)}, horizon=1, seed=7)
+    m.run()
+    share = m.leads().size / n
+    assert abs(share - a) < 5 * math.sqrt(a * (1 - a) / n)
+
+
+def test_bad_ads_objective_and_caps_are_one_line_errors():
+    from diffusion_sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"market\.ads\.objective='buy'"):
+        _params(ads={"objective": "buy"})
+    with pytest.raises(ConfigError, match=r"market\.ads\.max_per_consumer=-1"):
+        _params(ads={"max_per_consumer": -1})
+    with pytest.raises(ConfigError, match=r"market\.ads\.view_decay=1\.5"):
+        _params(ads={"view_decay": 1.5})
+    with pytest.raises(ConfigError, match=r"market\.ads\.count_as_message='yes'"):
+        _params(ads={"count_as_message": "yes"})
+
+
+def test_non_followers_targeting_skips_the_private_domain():
+    """Half the market follows (a base of leads and customers); non_followers ads reach only
+    the other half, customers who do not follow included."""
+    n = 2000
+    p = _params(ads={"cpm": 1000.0, "min_daily_budget": 0.0, "daily_budget_max": 1e9,
+                     "ctr": 0.0, "view_conversion": 0.0, "targeting": "non_followers",
+                     "frequency_cap_days": 1},
+                start={"customers": 0.3, "customer_followers": 0.5, "leads": 0.3,
+                       "group_share": 0.0},
+                groups={"exit_rate": 0.0})  # fmt: skip
+    m = MarketModel(_no_ties(n), TiesRule(alpha=0.0), p, {"ads": float(3 * n)}, horizon=3, seed=1)
+    outside = m.rel == 0
+    cust_out = outside & (m.engine.state == State.ADOPTED)
+    m.run()
+    assert 0 < outside.sum() < n and cust_out.any()
+    assert np.all(m.ads_seen[~outside] == 0) and np.all(m.ads_seen[outside] == 3)

@@ -55,7 +55,8 @@ def test_fatigue_above_tolerance_mutes_everyone_who_gets_a_message():
     n = 500
     p = _params(
         ads={"cpm": 1000.0, "daily_budget_max": 1e6, "ctr": 1.0, "click_conversion": 0.0,
-             "follow_on_click": 1.0, "targeting": "random", "view_conversion": 0.0},
+             "follow_on_click": 1.0, "targeting": "random", "view_conversion": 0.0,
+             "count_as_message": True},  # ads as messages here (not by default, test_ads)
         fatigue={"mute_per_message": 1.0, "tolerance": 0.0},
     )  # fmt: skip
     m = MarketModel(_no_ties(n), TiesRule(), p, {"ads": 1e5}, horizon=4, seed=0)

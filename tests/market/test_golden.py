@@ -40,8 +40,8 @@ OVERRIDES = [
     *LEVERS_NEUTRAL,
 ]
 PINNED = {
-    "replications": "bafa6ea4fd4fe24047faef6e775749c26111b04506ca2f3a3cb12d4824e26336",
-    "timeseries": "f012125df180bafbee199ddad7c34915e5fea279ad225a7ab7189ec43361cc4a",
+    "replications": "ced6b46ebe6c0c19378ffc1124c391f519bc5f2877d74226e5c8eb758f47a98d",
+    "timeseries": "7188317b04c99b078aa692562f1fb232c36df5bc9335bc2afc5eeb9d23fbcdd0",
 }
 
 

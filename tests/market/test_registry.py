@@ -68,7 +68,13 @@ def test_every_play_module_of_the_registry_has_its_class_and_hooks():
         assert issubclass(cls, Play) and cls.module == module and cls.strategies()
     assert PLAYS["advocates"].causes() == (Cause.BRIDGE, Cause.KOL, Cause.KOC, Cause.INFLUENCE)
     assert PLAYS["coupons"].tallies() == ("coupons_issued", "coupons_redeemed")
-    assert PLAYS["ads"].tallies() == ("impressions", "clicks", "new_aware_by_ads")
+    assert PLAYS["ads"].tallies() == (
+        "impressions",
+        "clicks",
+        "new_aware_by_ads",
+        "ad_reach",
+        "ad_unsold",
+    )
     owned = {t for cls in PLAYS.values() for t in cls.tallies()}
     brand = {t.name for t in TALLY_TABLE if t.owner not in STRATEGIES}
     assert owned | brand == set(TALLIES) and not owned & brand

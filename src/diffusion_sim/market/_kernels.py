@@ -202,6 +202,10 @@ def _engagement(s, P):
     return ((1.0 - s) / (1.0 - P[P_REF_SHARE])) ** P[P_ENGAGE]
 
 
+# ads as bought media (issue 14), appended so the slots above keep their numbers
+P_VIEW_DECAY, P_AD_MESSAGE = N_P, N_P + 1
+N_P += 2
+
 # -- indices into the per-step tallies (from the registry) ------------------------------------
 K_IMPRESSIONS = TALLY_INDEX["impressions"]
 K_CLICKS = TALLY_INDEX["clicks"]
@@ -221,6 +225,8 @@ K_VIP_REPEAT = TALLY_INDEX["vip_repeat_purchases"]
 K_LIVE_SESSIONS = TALLY_INDEX["live_sessions"]
 K_LIVE_VIEWERS = TALLY_INDEX["live_viewers"]
 K_LIVE_SALES = TALLY_INDEX["live_sales"]
+K_AD_REACH = TALLY_INDEX["ad_reach"]
+K_AD_UNSOLD = TALLY_INDEX["ad_unsold"]
 N_TALLY = len(TALLY_INDEX)
 
 
@@ -271,8 +277,9 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 ctr *= P[P_SOCIAL_BOOST]  # a friend's interaction shows under the ad
             ads_seen[i] += 1
             last_ad[i] = t
-            n_mkt += 1
-            x_sum += 1.0
+            if P[P_AD_MESSAGE] != 0.0:  # feed ads are bought media, not a group message
+                n_mkt += 1
+                x_sum += 1.0
             if _uniform(sk, i, 0) < ctr:
                 tally[K_CLICKS] += 1
                 touch[i] = C_AD
@@ -284,7 +291,8 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     nh += 1
         if not adopted and t - last_ad[i] < P[P_VIEW_DAYS] and P[P_VIEW_CONV] > 0.0:
             # view-through: an ad seen in the last view_days days (aware by the ad) converts
-            hz[nh] = P[P_VIEW_CONV]
+            # the latest impression's pull, weaker with each earlier one (ads_seen >= 1 here)
+            hz[nh] = P[P_VIEW_CONV] * P[P_VIEW_DECAY] ** max(ads_seen[i] - 1, 0)
             cz[nh] = C_AD
             nh += 1
         if coupon_rx[i]:

@@ -15,6 +15,10 @@ step ``t`` (one day), in this order:
 4. **settle** (compiled): repeat purchases, service failures and trust, following, group
    joining, shares in groups, exits; per-outcome costs (coupons, referrals, group-buys).
 
+At ``t = 0``, after the organic seeds and before the plays' ``start``, the brand's base
+(``market.start``: customers with a purchase history, followers and leads, customer groups,
+VIP members; :mod:`diffusion_sim.market.brand.start`) is put in; none by default.
+
 With every mechanism off (``MarketParams.off()``, no budget) steps 1, 2 and 4 leave the engine's
 inputs at ``h = 0``, ``m = 1``, and the run equals the ``ties`` rule exactly (tested).
 """
@@ -38,6 +42,7 @@ from .brand.advocacy import advocacy_pass
 from .brand.groups import broadcast_today
 from .brand.price import fill_lever_slots
 from .brand.settle import _finish_prepare, _settle
+from .brand.start import apply_start
 from .params import STRATEGIES, MarketParams
 from .plays import PLAYS
 from .results import MarketRun
@@ -70,6 +75,11 @@ class MarketConsumer(Consumer):
     def channel(self) -> Cause:
         """Last-touch channel code recorded at the first purchase (NONE: untracked)."""
         return Cause(int(self.model.channel[self.index]))
+
+    @property
+    def lead(self) -> bool:
+        """A follower who is not a customer (see :meth:`MarketModel.leads`)."""
+        return bool(self.model.rel[self.index] != Relationship.ABSENT) and not self.adopted
 
     @property
     def stage(self) -> Stage:
@@ -193,6 +203,7 @@ class MarketModel(DiffusionModel):
         self.plays = {name: cls(self) for name, cls in PLAYS.items()}
         adv = self.plays["advocates"]
         self.adv_row, self.adv_until = adv.row, adv.until  # advocates' row and last day
+        self.n_start = apply_start(self)  # the brand's base at t = 0 (none by default)
         for play in self.plays.values():
             play.start()
         self._levels[0] = self._level_counts()
@@ -226,6 +237,22 @@ class MarketModel(DiffusionModel):
             ],
             dtype=np.int64,
         )
+
+    def follow(self, consumers) -> None:
+        """Hand ``consumers`` (int ids) to the brand's private domain today: those without a
+        relationship who have not churned become followers in today's settle pass (tally
+        ``new_followers``) and join a customer group with ``groups.join_group``, exactly as a
+        clicker or a first buyer who follows. Call it from a play's ``plan(t)``. Followers who
+        have not bought are **leads** (:meth:`leads`): the entry to the private domain that
+        staff, one-to-one chat and customer Moments build on. No effect with groups disabled.
+        """
+        if self.params.groups.enabled:
+            self._follow_new[np.asarray(consumers, dtype=np.int64)] = 1
+
+    def leads(self) -> np.ndarray:
+        """Followers (WEAK or STRONG) who are not customers: ids, int64, ascending."""
+        return np.flatnonzero((self.rel != Relationship.ABSENT)
+                              & (self.engine.state != State.ADOPTED))  # fmt: skip
 
     def _pay(self, strategy: str, amount: float) -> None:
         s = _S[strategy]
@@ -313,7 +340,7 @@ class MarketModel(DiffusionModel):
             service_cost=np.asarray(self._service, dtype=np.float64),
             budget=self.budget.copy(),
             margin=self.params.product.margin,
-            organic_seeds=int(self.seeds.size),
+            organic_seeds=int(self.seeds.size) + self.n_start,
         )
 
 
@@ -321,10 +348,13 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P = np.full(kern.N_P, np.nan)  # every slot must be set below
     P[kern.P_TRUST0] = p.trust.initial
     P[kern.P_CTR] = p.ads.ctr
-    P[kern.P_CLICK_CONV] = p.ads.click_conversion
+    # the ad's objective: a purchase page, or the staff's contact card (加企微: a lead)
+    staff = p.ads.objective == "add_staff"
+    P[kern.P_CLICK_CONV] = 0.0 if staff else p.ads.click_conversion
     P[kern.P_REPEAT_DECAY] = p.ads.repeat_decay
     P[kern.P_SOCIAL_BOOST] = p.ads.social_boost
-    P[kern.P_FOLLOW_CLICK] = p.ads.follow_on_click if p.groups.enabled else 0.0
+    follow = p.ads.add_staff_rate if staff else p.ads.follow_on_click
+    P[kern.P_FOLLOW_CLICK] = follow if p.groups.enabled else 0.0
     P[kern.P_MKT_SHARE] = p.groups.marketing_share
     P[kern.P_BCAST_CONV] = p.groups.broadcast_conversion
     P[kern.P_QUOTA] = p.groups.monthly_quota
@@ -355,6 +385,8 @@ def _param_vector(p: MarketParams) -> np.ndarray:
     P[kern.P_VIEW_CONV] = p.ads.view_conversion
     P[kern.P_VIEW_DAYS] = p.ads.view_days
     fill_lever_slots(P, p)  # price, discounts, content mix (issue 14 item 5)
+    P[kern.P_VIEW_DECAY] = p.ads.view_decay
+    P[kern.P_AD_MESSAGE] = 1.0 if p.ads.count_as_message else 0.0
     unset = np.flatnonzero(np.isnan(P))
     assert unset.size == 0, f"kernel parameters without a value: {unset.tolist()}"
     return P

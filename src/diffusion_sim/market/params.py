@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from ._validate import MAX_CNY
 from ._validate import check_fields as _check
 from .brand.price import check_prices
+from .brand.start import Start
 from .plays.ads import Ads
 from .plays.advocates import Advocates
 from .plays.coupons import Coupons
@@ -46,6 +47,7 @@ __all__ = [
     "MarketParams",
     "Product",
     "Referral",
+    "Start",
     "Trust",
     "Value",
     "Vip",
@@ -222,6 +224,7 @@ class MarketParams:
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
     livestream: Livestream = field(default_factory=Livestream)
     value: Value = field(default_factory=Value)
+    start: Start = field(default_factory=Start)  # the brand at t = 0 (default: no base)
 
     def __post_init__(self):
         s = self.size

@@ -83,6 +83,8 @@ TALLY_TABLE: tuple[Tally, ...] = (
     Tally("live_sessions", "livestream"),
     Tally("live_viewers", "livestream"),
     Tally("live_sales", "livestream"),
+    Tally("ad_reach", "ads"),
+    Tally("ad_unsold", "ads"),
 )
 #: Tally column names, in ``tally`` order.
 TALLIES: tuple[str, ...] = tuple(t.name for t in TALLY_TABLE)

@@ -1,13 +1,30 @@
-"""Moments ads: CPM-priced impressions with a frequency cap.
+"""Moments ads: bought media. A budget buys impressions at a CPM, delivered to an audience
+under a frequency cap, which gives reach and frequency.
 
-Plan: the budget is paced over the days left (at least the platform's minimum daily budget,
-at most ``daily_budget_max``); the day's impressions go to the consumers the targeting
-allows, smallest priority uniform first. Channels (prepare pass): ``ad_click`` (an
-impression is clicked with ``ctr * repeat_decay ** ads_seen``, doubled by ``social_boost``
-when a friend is a customer, and a click converts with ``click_conversion``) and ``ad_view``
-(view-through: ``view_conversion`` per day for ``view_days`` days after an impression), both
-cause AD. Tallies: ``impressions``, ``clicks``, ``new_aware_by_ads``. Cost: CPM per
-impression served.
+Delivery (plan): the day's budget ``b_t`` (the budget paced over the days left, at least the
+platform's minimum daily budget, at most ``daily_budget_max``) buys
+``I_t = floor(b_t / cpm * 1000)`` impressions. They are spread over the audience the
+targeting allows that the frequency caps leave open today (no ad in the last
+``frequency_cap_days`` days, fewer than ``max_per_consumer`` ads so far), one each, smallest
+priority uniform first. When that audience is smaller than ``I_t`` it gets one impression
+each and the rest is **unsold**: only delivered impressions are paid, the unspent money stays
+in the budget (tally ``ad_unsold``), so spend is what the audience absorbed. Reach is the
+number of consumers who have seen at least one ad (tally ``ad_reach``: first impressions of
+the day), frequency is impressions per reached consumer (:func:`reach_frequency`).
+
+Response (prepare pass): ``ad_click`` (an impression is clicked with
+``ctr * repeat_decay ** ads_seen``, doubled by ``social_boost`` when a friend is a customer)
+and ``ad_view`` (view-through: ``view_conversion * view_decay ** (ads_seen - 1)`` per day for
+``view_days`` days after the latest impression), both cause AD. With ``objective: purchase``
+a click converts with ``click_conversion`` and a clicker without a relationship follows the
+brand with ``follow_on_click``; with ``objective: add_staff`` (加企微) the click opens the
+staff's contact card: no purchase from the click, and the clicker becomes a follower (a
+lead, the entry to the private domain) with ``add_staff_rate``. Feed ads are bought media,
+not private-domain messages: they do not count towards the fatigue and mute of the brand's
+groups (``count_as_message: true`` restores the old behaviour).
+
+Tallies: ``impressions``, ``clicks``, ``new_aware_by_ads``, ``ad_reach``, ``ad_unsold``.
+Cost: CPM per impression delivered.
 """
 
 from __future__ import annotations
@@ -26,22 +43,27 @@ from .. import _kernels as kern
 from .._validate import check_fields
 from ._base import Play
 
-__all__ = ["Ads", "AdsPlay"]
+__all__ = ["Ads", "AdsPlay", "reach_frequency"]
 
 ADOPTED = kern.ADOPTED
-_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3}
+ABSENT = kern.ABSENT
+_MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3, "non_followers": 4}
+OBJECTIVES = ("purchase", "add_staff")
 
 
 @dataclass
 class Ads:
-    """Moments ads: CPM-priced impressions with a frequency cap.
+    """Moments ads: CPM-priced impressions, frequency caps, reach and frequency.
 
     The budget is paced evenly over the remaining days, but a day's budget is at least the
     platform's minimum (so a small budget runs on fewer days) and at most ``daily_budget_max``;
-    only impressions served are paid (CPM). An impression makes the consumer aware; a click
-    converts with ``click_conversion``; an aware consumer who saw an ad in the last
-    ``view_days`` days (today included) converts with ``view_conversion`` per day
-    (view-through).
+    only impressions delivered are paid (CPM). An impression makes the consumer aware; a click
+    converts with ``click_conversion`` (``objective = "purchase"``) or adds the brand's staff
+    with ``add_staff_rate`` (``"add_staff"``); a consumer who saw an ad in the last
+    ``view_days`` days (today included) converts with ``view_conversion`` per day, times
+    ``view_decay`` per earlier impression (view-through). ``max_per_consumer`` caps a
+    consumer's impressions over the run (0: no cap); ``count_as_message`` counts an
+    impression as a marketing message of the brand's private domain (fatigue, mute).
     """
 
     cpm: float = 100.0
@@ -52,17 +74,22 @@ class Ads:
     communities: list[int] = field(default_factory=list)
     ctr: float = 0.008
     click_conversion: float = 0.05
-    view_conversion: float = 0.0002
+    view_conversion: float = 0.00001
     view_days: int = 7
     repeat_decay: float = 0.85
     social_boost: float = 2.0
-    follow_on_click: float = 0.3
+    follow_on_click: float = 0.05
+    view_decay: float = 0.85
+    max_per_consumer: int = 8
+    count_as_message: bool = False
+    objective: str = "purchase"
+    add_staff_rate: float = 0.3
     _rules: ClassVar[dict] = {
         "cpm": ("range", 0.1, 10_000.0),  # CNY per 1,000 impressions; WeChat 50-180 [AD1]
         "min_daily_budget": ("nonneg",),
         "daily_budget_max": ("nonneg",),
         "frequency_cap_days": ("int", 1),
-        "targeting": ("choice", ("random", "non_customers", "friends", "community")),
+        "targeting": ("choice", tuple(_MODES)),
         "ctr": ("prob",),
         "click_conversion": ("prob",),
         "view_conversion": ("prob",),
@@ -70,6 +97,10 @@ class Ads:
         "repeat_decay": ("prob",),
         "social_boost": ("nonneg",),
         "follow_on_click": ("prob",),
+        "view_decay": ("prob",),
+        "max_per_consumer": ("int", 0),
+        "objective": ("choice", OBJECTIVES),
+        "add_staff_rate": ("prob",),
     }
 
     def __post_init__(self):
@@ -80,6 +111,8 @@ class Ads:
                 self.min_daily_budget,
                 f"<= market.ads.daily_budget_max={self.daily_budget_max}",
             )
+        if not isinstance(self.count_as_message, bool):
+            raise ConfigError("market.ads.count_as_message", self.count_as_message, "true or false")
         if self.targeting == "community" and not self.communities:
             raise ConfigError(
                 "market.ads.communities", self.communities, "a non-empty list of community ids"
@@ -92,9 +125,11 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
     closed up, so serial and parallel variants give the same list.
 
     ``audience`` is an :class:`Audience`, ``out`` a :class:`Candidates` (filled here);
-    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities.
+    ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities, 4 consumers
+    outside the private domain (no relationship: customers who do not follow included, and
+    those who muted the brand, who see feed ads but do not follow again).
     """
-    cap_days, mode, in_community = audience
+    cap_days, mode, in_community, max_per, ads_seen, rel = audience
     out_ids, out_u, block_n = out
     n = state.shape[0]
     sk = _step_key(key, 4 * t + 2)
@@ -104,12 +139,16 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
         for i in range(lo, min(n, lo + block)):
             if t - last_ad[i] < cap_days:
                 continue
+            if max_per > 0 and ads_seen[i] >= max_per:
+                continue  # the consumer's impressions over the run are capped
             if mode == 1 and state[i] == ADOPTED:
                 continue
             if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
                 continue
             if mode == 3 and not in_community[i]:
                 continue
+            if mode == 4 and rel[i] != ABSENT:
+                continue  # already in the private domain (a follower or VIP member)
             out_ids[lo + m] = i
             out_u[lo + m] = _uniform(sk, i, 2)
             m += 1
@@ -128,11 +167,16 @@ _ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candida
 
 
 class Audience(NamedTuple):
-    """Who an ad may reach: frequency cap (days), targeting mode, targeted communities."""
+    """Who an ad may reach: frequency cap (days), targeting mode, targeted communities, the
+    cap on a consumer's impressions over the run (0: none), the impressions each has seen and
+    each one's relationship with the brand."""
 
     cap_days: int
     mode: int
     in_community: np.ndarray
+    max_per: int
+    ads_seen: np.ndarray
+    rel: np.ndarray
 
 
 class Candidates(NamedTuple):
@@ -162,7 +206,10 @@ class AdsPlay(Play):
 
     def plan(self, t: int) -> None:
         self.today = ids = self._impressions(t)
-        self.model._ad_today[ids] = True
+        m = self.model
+        m._ad_today[ids] = True
+        # reach: consumers seeing their first ad today (ads_seen is raised in the prepare pass)
+        m._tally_today[kern.K_AD_REACH] += int(np.count_nonzero(m.ads_seen[ids] == 0))
 
     def _impressions(self, t: int) -> np.ndarray:
         m = self.model
@@ -180,7 +227,8 @@ class AdsPlay(Play):
             return self._ids[:0]
         parallel = m.engine._use_parallel(m.graph.n)
         fn = _ad_candidates_parallel if parallel else _ad_candidates_serial
-        audience = Audience(p.frequency_cap_days, _MODES[p.targeting], self._in_community)
+        audience = Audience(p.frequency_cap_days, _MODES[p.targeting], self._in_community,
+                            p.max_per_consumer, m.ads_seen, m.rel)  # fmt: skip
         out = Candidates(self._ids, self._u, self._block_n)
         n_cand = fn(t, m.market_key, BLOCK, m.engine.state, m.engine.adopters, m.last_ad,
                     audience, out)  # fmt: skip
@@ -195,6 +243,9 @@ class AdsPlay(Play):
             ids = np.sort(cand[pick])
         else:
             ids = self._ids[:n_cand].copy()
+        # the audience open today could not absorb what the budget bought: the rest is unsold,
+        # not paid (the money stays in the budget for the days left)
+        m._tally_today[kern.K_AD_UNSOLD] += k - ids.size
         m._pay("ads", ids.size * p.cpm / 1000.0)
         return ids
 
@@ -204,3 +255,24 @@ class AdsPlay(Play):
         m = self.model
         m._ad_today[self.today] = False
         m._tally_today[kern.K_NEW_AWARE] += m.engine.mark_aware(self.today)
+
+
+def reach_frequency(run) -> dict[str, float]:
+    """Reach and frequency of a run's ads (a :class:`~diffusion_sim.market.results.MarketRun`).
+
+    Returns ``impressions`` (delivered), ``reach`` (consumers who saw at least one ad),
+    ``frequency`` (impressions per reached consumer, NaN without reach) and
+    ``saturated_days`` (days on which the open audience could not absorb what the day's budget
+    bought: tally ``ad_unsold > 0``). Unsold impressions are not paid and their money is offered
+    again the next day, so ``ad_unsold`` summed over days is not an amount of money; the
+    budget left unspent is ``budget - spend``. Counts are of simulated consumers.
+    """
+    tally = np.asarray(run.tally)
+    imp = int(tally[:, kern.K_IMPRESSIONS].sum())
+    reach = int(tally[:, kern.K_AD_REACH].sum())
+    return {
+        "impressions": imp,
+        "reach": reach,
+        "frequency": imp / reach if reach else float("nan"),
+        "saturated_days": int(np.count_nonzero(tally[:, kern.K_AD_UNSOLD])),
+    }
