@@ -468,8 +468,9 @@ def _campaign_data(weeks=6, seed=7):
     from diffusion_sim.market.model import MarketModel
 
     truth = [f"market.ads.{k}={v}" for k, v in CAMPAIGN_TRUTH.items()]
+    # market.size=null: the sample is the market (no scaling between the data and the fit)
     spec = build(_compose("job=compare", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
-                          *truth, *EMPTY_START))  # fmt: skip
+                          "market.size=null", *truth, *EMPTY_START))  # fmt: skip
     f = MarketModel(spec.make_graph(), spec.rule, spec.market, spec.plan.budgets("ads"),
                     horizon=7 * weeks, seeding=spec.seeding, seed=seed).run()  # fmt: skip
     f = f.to_frame()
@@ -484,7 +485,7 @@ def _campaign_cfg(path, *overrides):
     return _compose(
         "job=calibrate", "calibrate.mode=campaign", f"calibrate.data={path}",
         "calibrate.time_unit=week", "graph.n=1500", "graph.seed=0", "compare.budget=20000",
-        "sim.progress=false", *EMPTY_START, *overrides,
+        "sim.progress=false", "market.size=null", *EMPTY_START, *overrides,
     )  # fmt: skip
 
 

@@ -248,13 +248,19 @@ def calibrate_campaign(spec, graph, data: pd.DataFrame, *, progress: bool = Fals
         lows.append(math.log(lo))
         highs.append(math.log(max(hi, lo * 1.0001)))
 
+    from ..market.scale import to_sample
+
     def periods(theta, seed) -> np.ndarray:
         rule, market = _with(spec, dict(zip(names, np.exp(theta), strict=True)))
-        run = MarketModel(graph, rule, market, budgets, horizon=horizon, seeding=spec.seeding,
+        # the campaign ran in the real market (market.size): the sample's budgets and counts
+        # scaled by r, its counts back by 1 / r (market/scale.py)
+        market, _, seeding, r = to_sample(market, None, spec.seeding, graph.n)
+        sample_budgets = {k: v * r for k, v in budgets.items()}
+        run = MarketModel(graph, rule, market, sample_budgets, horizon=horizon, seeding=seeding,
                           parallel=par, seed=seed).run()  # fmt: skip
         f = run.to_frame()
         cs = np.cumsum(f[[frame_cols[x] for x in cols]].to_numpy(dtype=np.float64), axis=0)
-        return cs[hi_day] - cs[lo_day]
+        return (cs[hi_day] - cs[lo_day]) / r
 
     theta, w, dists, log = abc_smc(
         lambda th, s: (periods(th, s) / scale).ravel(),
