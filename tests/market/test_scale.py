@@ -95,7 +95,8 @@ def test_doubling_the_sample_keeps_the_market_results_within_noise():
     """Same market.size, graph.n 2,000 -> 4,000: market totals agree within their noise
     (|difference| < 4 combined standard errors of the two means; 8 replications each)."""
     params = replace(MarketParams(), size=40_000)
-    plan = Compare(budget=40_000.0, plays=["none", "ads"])
+    # 5 impressions per consumer: under the lifetime cap of 8, so the budget is spent
+    plan = Compare(budget=20_000.0, plays=["none", "ads"])
     out = {}
     for n in (2000, 4000):
         # clustered graphs with the same local structure, one organic seed per 1,000 consumers
@@ -112,7 +113,7 @@ def test_doubling_the_sample_keeps_the_market_results_within_noise():
     # both samples spend the real market's budget (stated for the market, not the sample)
     for n in (2000, 4000):
         spend = out[n][out[n]["play"] == "ads"]["spend"].mean()
-        assert spend == pytest.approx(40_000.0, rel=0.05)
+        assert spend == pytest.approx(20_000.0, rel=0.05)
         assert np.isfinite(out[n]["customers"]).all()
 
 
@@ -121,9 +122,9 @@ def test_spent_share_is_against_the_real_budget():
     from diffusion_sim.decide.spend import spend_columns
 
     params = replace(MarketParams(), size=20_000)
-    plan = Compare(budget=20_000.0, plays=["none", "ads"])
+    plan = Compare(budget=10_000.0, plays=["none", "ads"])  # 5 impressions per consumer
     comp = compare(_graph(n=2000), RULE, params, plan, horizon=30, replications=2, seed=1,
                    seeding=Seeding(random=10))  # fmt: skip
     s = spend_columns(comp.summary(), comp).set_index("play")
-    assert s.loc["ads", "budget"] == pytest.approx(20_000.0)
+    assert s.loc["ads", "budget"] == pytest.approx(10_000.0)
     assert 0.9 <= s.loc["ads", "spent_share"] <= 1.0 + 1e-9

@@ -73,6 +73,7 @@ LOCAL_COUNTS: frozenset[str] = frozenset(
         "groups.monthly_quota",
         "vip.min_purchases",
         "groupbuy.team_size",
+        "ads.max_per_consumer",  # impressions per consumer: the same in any market
     }
 )
 
