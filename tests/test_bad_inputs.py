@@ -87,7 +87,7 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("sim.replications=1.5",), 2, "sim.replications=1.5 is not allowed: an integer"),
     (("graph.n=1e10",), 2, "graph.n=1e10 is not allowed: an integer"),
     (("seed=abc",), 2, "seed=abc is not allowed: an integer"),
-    (("plot=maybe",), 2, "plot=maybe is not allowed: true or false"),
+    (("plot=maybe",), 2, "plot='maybe' is not allowed: true or false"),
     (("sim.progress=sometimes",), 2, "true or false"),
     (("compare.budget=lots",), 2, "compare.budget=lots is not allowed: a number"),
     (("sim.steps=[",), 2, "cannot parse the override"),
@@ -154,10 +154,25 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("graph=edgelist", "graph.path=/no/such/file.csv"), 2, "graph.path='/no/such/file.csv'"),
     (("graph=edgelist", "graph.path=/etc/hostname", "graph.ids=maybe"), 2, "graph.ids"),
     (("graph=edgelist", "graph.path=/etc/hostname"), 2, "graph.path='/etc/hostname'"),
+    # booleans: OmegaConf would read any integer as true
+    (("market.groups.enabled=3",), 2, "market.groups.enabled='3' is not allowed: true or false"),
+    (("plot=yes",), 2, "plot='yes' is not allowed: true or false"),
+    (("sim.parallel=2",), 2, "sim.parallel='2' is not allowed: true or false or null"),
+    (("-m", "sim.fresh_graph=true,1"), 2, "sim.fresh_graph='1' is not allowed"),
 ]
 # every numeric field of the market, NaN and -inf: checked at build() (the same ConfigError
 # the command prints; the command path itself is covered by CASES above)
 GENERATED = [(key, v) for key in _numeric_market_keys() for v in (math.nan, -math.inf)]
+
+
+def test_boolean_keys_come_from_the_schemas():
+    from diffusion_sim.config import bool_keys, check_bool_overrides
+
+    keys = bool_keys()
+    assert {"plot", "sim.parallel", "market.groups.enabled", "market.ads.count_as_message"} <= keys
+    for ok in ("plot=False", "plot=TRUE", "sim.parallel=null", "market.groups.enabled=true,false",
+               "sim.steps=3", "plot"):
+        check_bool_overrides([ok])  # accepted
 
 
 def test_corpus_is_large_enough():

@@ -24,7 +24,7 @@ import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from .config import build, register_configs
+from .config import build, check_bool_overrides, register_configs
 from .decide.jobs import pct
 from .decide.spend import spend_columns, underspent_line
 from .errors import ConfigError, GraphFormatError
@@ -686,6 +686,10 @@ def main() -> None:
         print(help_text())
         return
     _check_experiments(args)
+    try:
+        check_bool_overrides(args)
+    except ConfigError as err:
+        _error(str(err), EXIT_BAD_INPUT)
     argv, created = _output_dirs(args)
     sys.argv = [sys.argv[0], *argv]
     previous = signal.signal(signal.SIGTERM, _interrupt(Terminated))

@@ -245,6 +245,64 @@ _CONTAGION_SCHEMAS = {
 }
 
 
+def bool_keys() -> frozenset[str]:
+    """Dotted keys of every boolean field of the schemas (``plot``, ``market.groups.enabled``).
+
+    OmegaConf turns any integer into a boolean (``market.groups.enabled=3`` becomes true), so
+    the command line checks these keys itself (:func:`check_bool_overrides`).
+    """
+    import typing
+
+    out = set()
+
+    def walk(cls, prefix):
+        for name, tp in typing.get_type_hints(cls).items():
+            if tp in (bool, bool | None):
+                out.add(prefix + name)
+            elif is_dataclass(tp):
+                walk(tp, f"{prefix}{name}.")
+
+    walk(Config, "")
+    for group, schemas in (("graph", _GRAPH_SCHEMAS), ("contagion", _CONTAGION_SCHEMAS)):
+        for node in schemas.values():
+            walk(node, f"{group}.")
+    return frozenset(out)
+
+
+def check_bool_overrides(overrides: list[str]) -> None:
+    """Refuse ``key=value`` overrides of a boolean key unless the value is ``true`` or
+    ``false`` (any case; ``null`` where the key may be unset), each value of a sweep too.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the value and what is allowed.
+    """
+    import typing
+
+    keys = bool_keys()
+    optional = set()
+    for k in keys:  # which of them may be null
+        cls, *path = [Config, *k.split(".")]
+        if path[0] in ("graph", "contagion"):
+            continue
+        for part in path[:-1]:
+            cls = typing.get_type_hints(cls)[part]
+        if typing.get_type_hints(cls)[path[-1]] == bool | None:
+            optional.add(k)
+    for a in overrides:
+        key, eq, value = a.partition("=")
+        key = key.lstrip("+~")
+        if not eq or key not in keys:
+            continue
+        if "(" in value:  # a sweep function (choice(...), range(...)): Hydra checks those
+            continue
+        allowed = ("true", "false", "null") if key in optional else ("true", "false")
+        for v in value.split(","):  # a sweep: every value
+            if v.strip().lower() not in allowed:
+                raise ConfigError(key, v, " or ".join(allowed))
+
+
 def register_configs() -> None:
     """Register the schemas; ``diffusion_sim/conf/<group>/<name>.yaml`` extends ``base_<name>``."""
     cs = ConfigStore.instance()
