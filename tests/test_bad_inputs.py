@@ -170,8 +170,14 @@ def test_boolean_keys_come_from_the_schemas():
 
     keys = bool_keys()
     assert {"plot", "sim.parallel", "market.groups.enabled", "market.ads.count_as_message"} <= keys
-    for ok in ("plot=False", "plot=TRUE", "sim.parallel=null", "market.groups.enabled=true,false",
-               "sim.steps=3", "plot"):
+    for ok in (
+        "plot=False",
+        "plot=TRUE",
+        "sim.parallel=null",
+        "market.groups.enabled=true,false",
+        "sim.steps=3",
+        "plot",
+    ):
         check_bool_overrides([ok])  # accepted
 
 
