@@ -71,7 +71,8 @@ class Brand(NamedTuple):
 class GroupArrays(NamedTuple):
     """Customer and VIP groups: member counts, today's shares per group; today's joint
     campaign posts reaching each consumer, shape (n, 2): column 0 through their customer
-    group, column 1 in their social community (bridges' joint campaigns)."""
+    group, column 1 in their social community (bridges' joint campaigns), or (0, 2) on a
+    day without posts."""
 
     group_count: np.ndarray
     n_groups: np.ndarray
@@ -240,6 +241,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                                              brand.ads_seen)  # fmt: skip
     coupon_until, touch = brand.coupon_until, brand.touch
     group_shares, joint_posts = groups.shares, groups.joint_posts
+    joint_on = joint_posts.shape[0] > 0
     ad_today, bcast_today, coupon_rx, gb_on, recent = (
         plan.ad_today,
         plan.bcast_today,
@@ -320,11 +322,12 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 nh += 1
         # bridges' joint campaign posts: in the consumer's customer group (column 0), and in
         # the social community a bridge spans (column 1)
-        if not adopted and joint_posts[i, 0] > 0:
+        # (no rows: no posts today)
+        if joint_on and not adopted and joint_posts[i, 0] > 0:
             hz[nh] = 1.0 - (1.0 - P[P_SHARE_CONV]) ** joint_posts[i, 0]
             cz[nh] = C_BRIDGE
             nh += 1
-        if not adopted and joint_posts[i, 1] > 0 and P[P_JOINT_CONV] > 0.0:
+        if joint_on and not adopted and joint_posts[i, 1] > 0 and P[P_JOINT_CONV] > 0.0:
             hz[nh] = 1.0 - (1.0 - P[P_JOINT_CONV]) ** joint_posts[i, 1]
             cz[nh] = C_BRIDGE
             nh += 1

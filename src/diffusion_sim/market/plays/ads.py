@@ -119,10 +119,11 @@ class Ads:
             )
 
 
-def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
-    """Consumers an ad may reach today and their priority (smaller first), in consumer order;
-    returns how many. Blocks of ``block`` consumers fill their own slots, then the lists are
-    closed up, so serial and parallel variants give the same list.
+def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
+    """Consumers an ad may reach today whose priority (uniform; smaller first) is below
+    ``thr``, in consumer order; returns (consumers the ad may reach, how many are listed).
+    Blocks of ``block`` consumers fill their own slots, then the lists are closed up, so serial
+    and parallel variants give the same list.
 
     ``audience`` is an :class:`Audience`, ``out`` a :class:`Candidates` (filled here);
     ``mode``: 0 random, 1 non-customers, 2 friends of customers, 3 communities, 4 consumers
@@ -133,9 +134,11 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
     out_ids, out_u, block_n = out
     n = state.shape[0]
     sk = _step_key(key, 4 * t + 2)
+    block_all = np.zeros(block_n.shape[0], np.int64)
     for b in prange(block_n.shape[0]):
         lo = b * block
         m = 0
+        n_all = 0
         for i in range(lo, min(n, lo + block)):
             if t - last_ad[i] < cap_days:
                 continue
@@ -149,10 +152,14 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
                 continue
             if mode == 4 and rel[i] != ABSENT:
                 continue  # already in the private domain (a follower or VIP member)
-            out_ids[lo + m] = i
-            out_u[lo + m] = _uniform(sk, i, 2)
-            m += 1
+            n_all += 1
+            u = _uniform(sk, i, 2)
+            if u < thr:
+                out_ids[lo + m] = i
+                out_u[lo + m] = u
+                m += 1
         block_n[b] = m
+        block_all[b] = n_all
     m = 0
     for b in range(block_n.shape[0]):
         lo = b * block
@@ -160,7 +167,7 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, out):
             out_ids[m + a] = out_ids[lo + a]
             out_u[m + a] = out_u[lo + a]
         m += block_n[b]
-    return m
+    return block_all.sum(), m
 
 
 _ad_candidates_serial, _ad_candidates_parallel = serial_and_parallel(_ad_candidates)
@@ -203,6 +210,7 @@ class AdsPlay(Play):
         if p.targeting == "community":
             self._in_community = np.isin(model.graph.community, np.asarray(p.communities))
         self.today = self._ids[:0]
+        self._audience = n  # yesterday's open audience (sets today's listing threshold)
 
     def plan(self, t: int) -> None:
         self.today = ids = self._impressions(t)
@@ -230,8 +238,17 @@ class AdsPlay(Play):
         audience = Audience(p.frequency_cap_days, _MODES[p.targeting], self._in_community,
                             p.max_per_consumer, m.ads_seen, m.rel)  # fmt: skip
         out = Candidates(self._ids, self._u, self._block_n)
-        n_cand = fn(t, m.market_key, BLOCK, m.engine.state, m.engine.adopters, m.last_ad,
-                    audience, out)  # fmt: skip
+        args = (t, m.market_key, BLOCK, m.engine.state, m.engine.adopters, m.last_ad, audience)
+        # Only the k smallest priorities are bought, and priorities are uniform: list only
+        # those below a threshold a little above k / (yesterday's audience), which saves
+        # writing a million entries a day at 1M consumers; when that misses some of the k
+        # (the audience grew), list everyone. The picks are the same either way.
+        thr = min(1.0, 1.5 * k / max(self._audience, 1) + 1e-3)
+        n_cand, listed = fn(*args, thr, out)
+        if listed < min(k, n_cand):
+            n_cand, listed = fn(*args, 1.0, out)
+        self._audience = n_cand
+        n_cand = listed
         if n_cand > k:
             # the k smallest priorities; they all lie below a threshold a little above k/m
             # (priorities are uniform), so only that subset needs partitioning

@@ -136,7 +136,8 @@ class AdvocatesPlay(Play):
         return adv, self.row[adv].astype(np.int64)
 
     def joint_posts(self, t: int) -> np.ndarray:
-        """Joint-campaign posts of bridge advocates reaching each consumer today, shape (n, 2):
+        """Joint-campaign posts of bridge advocates reaching each consumer today, shape (n, 2),
+        or (0, 2) on a day without any:
         column 0 in their customer group (each advocate posts into one group, rotating over
         the groups), column 1 in their social community (each advocate posts into every
         community it spans: its own and its friends')."""
@@ -145,11 +146,13 @@ class AdvocatesPlay(Play):
         if self._joint_dirty:
             self.joint[:] = 0
             self._joint_dirty = False
+        # on a day without posts, no rows: the prepare pass then skips the (n, 2) table
+        # instead of reading 16 bytes of zeros per consumer
         if every == 0 or (t - 1) % every != 0 or self.campaign_end < t:
-            return self.joint
+            return self.joint[:0]
         adv = np.flatnonzero((self.row == ADVOCACY_ROW["bridging"]) & (self.until >= t))
         if adv.size == 0:
-            return self.joint
+            return self.joint[:0]
         self._joint_dirty = True
         ng = int(m._n_groups[0])
         if ng:
