@@ -231,6 +231,10 @@ K_AD_UNSOLD = TALLY_INDEX["ad_unsold"]
 N_TALLY = len(TALLY_INDEX)
 
 
+#: Powers of the view-through decay kept in a table (impressions seen; more use ``**``).
+N_POW = 64
+
+
 @njit(cache=True)
 def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     """Block ``b`` (consumers ``lo <= i < hi``): each writes only its own entries, its block's
@@ -257,16 +261,25 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     lo = b * block
     hi = min(state.shape[0], lo + block)
     trust0 = P[P_TRUST0]
+    vdays = P[P_VIEW_DAYS]
+    vconv = P[P_VIEW_CONV]
+    view_on = vconv > 0.0
     quota = P[P_QUOTA]
     mkt = P[P_MKT_SHARE]
     lam = P[P_MEMORY]
     # one row per registered channel: each channel adds at most one entry per consumer
     hz = np.zeros(N_CHANNELS)
     cz = np.zeros(N_CHANNELS, dtype=np.int8)
+    # view_decay ** a for the view-through window (up to half the market each day): a table
+    # filled by the same power as the fallback, so the values are the same bits
+    view_pow = np.empty(N_POW)
+    for a in range(N_POW):
+        view_pow[a] = P[P_VIEW_DECAY] ** a
     nm = 0
     for i in range(lo, hi):
         adopted = state[i] == ADOPTED
-        m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
+        if not adopted:  # (the engine reads its inputs for non-customers only)
+            m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
         bcast_rx[i] = 0
         nh = 0
         ib = -1  # row of today's broadcast in the channel table
@@ -291,12 +304,15 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     hz[nh] = P[P_CLICK_CONV]
                     cz[nh] = C_AD
                     nh += 1
-        if not adopted and t - last_ad[i] < P[P_VIEW_DAYS] and P[P_VIEW_CONV] > 0.0:
+        if view_on:
             # view-through: an ad seen in the last view_days days (aware by the ad) converts
-            # the latest impression's pull, weaker with each earlier one (ads_seen >= 1 here)
-            hz[nh] = P[P_VIEW_CONV] * P[P_VIEW_DECAY] ** max(ads_seen[i] - 1, 0)
+            # the latest impression's pull, weaker with each earlier one (ads_seen >= 1 here).
+            # Written always, counted only in the window: whether a consumer saw an ad this
+            # week is a coin flip to the branch predictor (a quarter of the market at 1M)
+            a = max(ads_seen[i] - 1, 0)
+            hz[nh] = vconv * (view_pow[a] if a < N_POW else P[P_VIEW_DECAY] ** a)
             cz[nh] = C_AD
-            nh += 1
+            nh += np.int64((not adopted) and (t - last_ad[i] < vdays))
         if coupon_rx[i]:
             coupon_rx[i] = 0
             n_mkt += 1
@@ -370,8 +386,11 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
             hz[ib] = min(1.0, hz[ib] * _engagement(mshare[i], P))
         # combine: h = 1 - prod(1 - h_c); the channel drawn in proportion to its hazard
         if nh == 0:
-            h_x[i] = 0.0
-            c_x[i] = C_NONE
+            # a customer has no channel (nh == 0): clear only what the day it bought left,
+            # since a write costs more memory traffic than a read at a million consumers
+            if not adopted or h_x[i] != 0.0 or c_x[i] != C_NONE:
+                h_x[i] = 0.0
+                c_x[i] = C_NONE
         elif nh == 1:  # one channel: no draw needed
             h_x[i] = hz[0]
             c_x[i] = cz[0]
@@ -398,7 +417,8 @@ def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     """Brand exposures of step ``t`` turned into each non-customer's extra hazard.
 
     Reads the state after ``t - 1`` and today's plan (``ad_today``, ``bcast_today``, coupons
-    issued by the coupons play); writes ``h_x``, ``c_x``, ``m_x`` for the engine and
+    issued by the coupons play); writes ``h_x``, ``c_x``, ``m_x`` for the engine (``m_x``
+    of non-customers only: the engine never reads a customer's; ``h_x`` is 0 for them) and
     each consumer's own records (awareness, touches, quotas, fatigue). Blocks of ``block``
     consumers are independent, so the serial and parallel variants give the same result;
     :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).
