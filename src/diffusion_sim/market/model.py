@@ -41,7 +41,7 @@ from . import _kernels as kern
 from .brand.advocacy import advocacy_pass
 from .brand.groups import broadcast_today
 from .brand.price import fill_lever_slots
-from .brand.settle import _finish_prepare, _settle
+from .brand.settle import EV_PER_CONSUMER, SettleScratch, _finish_prepare, settle_day
 from .brand.start import apply_start
 from .params import STRATEGIES, MarketParams
 from .plays import PLAYS
@@ -175,6 +175,11 @@ class MarketModel(DiffusionModel):
         self._coupon_rx = np.zeros(n, np.uint8)
         nblocks = (n + BLOCK - 1) // BLOCK
         self._tally_blocks = np.zeros((nblocks, kern.N_TALLY), np.int64)
+        self._settle_scratch = SettleScratch(
+            BLOCK, np.empty(EV_PER_CONSUMER * n, np.int64), np.empty(EV_PER_CONSUMER * n, np.int8),
+            *(np.zeros(nblocks, np.int64) for _ in range(3)),
+            np.zeros((nblocks, len(Cause)), np.int64), np.zeros((nblocks, 4), np.int64),
+        )  # fmt: skip
         self._muted = np.empty(n, np.int64)
         self._n_muted = np.zeros(nblocks, np.int64)
         self._bcast_rx = np.zeros(n, np.uint8)
@@ -305,7 +310,8 @@ class MarketModel(DiffusionModel):
         channel_new = np.zeros(len(Cause), np.int64)
         levels = np.zeros(4, np.int64)
         out = kern.SettleOut(self._buyers, channel_new, tally, levels)
-        nb, n_rec = _settle(t, self.market_key, self._P, ev, brand, groups, flows, out)
+        nb, n_rec = settle_day(t, self.market_key, self._P, ev, brand, groups, flows, out,
+                               self._settle_scratch, eng._use_parallel(n))  # fmt: skip
         self.buyers_today = self._buyers[:nb]
         for play in self.plays.values():
             play.settle(t, tally)

@@ -4,8 +4,12 @@ trust, following and customer groups, shares in groups, exits."""
 
 from __future__ import annotations
 
-from numba import njit
+from typing import NamedTuple
 
+import numpy as np
+from numba import njit, prange
+
+from ...kernels._variants import serial_and_parallel
 from ...rng import _step_key, _uniform
 from .._kernels import (  # constants of the market kernels
     ABSENT,
@@ -85,37 +89,60 @@ def _leave(i, rel, churned, group, group_count, vip_group, vip_count):
         vip_group[i] = -1
 
 
-@njit(cache=True)
-def _settle(t, key, P, eng, brand, groups, flows, out):
-    """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
-    following and group joining, exits. Returns (buyers listed, service failures handled).
+# kinds of the events a consumer's settlement leaves for the serial finish, in the order the
+# consumer makes them: they touch counts shared by groups, and who joins which customer group
+# depends on every earlier consumer's joins and exits
+EV_VIP_LEFT = np.int8(0)  # value: VIP group that lost a member (an unrecovered failure)
+EV_SHARE = np.int8(1)  # value: customer group that gets a share tomorrow
+EV_JOIN = np.int8(2)  # value: consumer who joins the newest customer group
+EV_EXIT = np.int8(3)  # value: customer group (low 32 bits) and VIP group (high 32) + 1 each
+EV_PER_CONSUMER = 3  # at most a failure, a share and a join or an exit
 
-    New group members fill the newest customer group; when it holds ``capacity`` members a new
-    one opens (``n_groups[0]`` counts them; ``group_count`` has a slot for every group that
-    ``n`` consumers could need).
-    """
+
+class SettleScratch(NamedTuple):
+    """Per-block results of the parallel settle pass, combined by its serial finish: event
+    slots (``EV_PER_CONSUMER`` per consumer, from ``3 lo``), and each block's counts of buyers,
+    events and recovered failures, new customers by channel and levels."""
+
+    block: int
+    ev_val: np.ndarray
+    ev_kind: np.ndarray
+    block_nb: np.ndarray
+    block_ne: np.ndarray
+    block_rec: np.ndarray
+    channel_blocks: np.ndarray
+    level_blocks: np.ndarray
+
+
+# not inline="always": inlined into the prange loop, numba 0.6x took its counters for the
+# loop's reductions and the threaded runs differed from the serial ones (caught by a digest)
+@njit(cache=True)
+def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
+    """Consumers of block ``b``: everything of their settlement that is their own (draws,
+    purchases, trust, relationship), tallied in the block's rows; what is shared goes to the
+    block's event slots."""
     state, adopted_at, cause = eng.state, eng.adopted_at, eng.cause
     trust, rel, churned, group, vip_group = (brand.trust, brand.rel, brand.churned, brand.group,
                                              brand.vip_group)  # fmt: skip
     purchases, last_buy, coupon_until = brand.purchases, brand.last_buy, brand.coupon_until
     mshare = brand.mshare
     touch, channel = brand.touch, brand.channel
-    group_count, n_groups, vip_count, next_shares = (
-        groups.group_count,
-        groups.n_groups,
-        groups.vip_count,
-        groups.next_shares,
-    )
     follow_new, bcast_rx = flows.follow_new, flows.bcast_rx
-    buyers, channel_new, tally, levels = out
-    sk = _step_key(key, 4 * t + 1)
+    buyers = out.buyers
+    tally = flows.tally_blocks[b]
+    channel_new = scratch.channel_blocks[b]
+    ev_val, ev_kind = scratch.ev_val, scratch.ev_kind
+    block = scratch.block
+    lo = b * block
+    hi = min(state.shape[0], lo + block)
+    e0 = EV_PER_CONSUMER * lo
     trust0 = P[P_TRUST0]
     nb = 0
+    ne = 0
     n_recovered = 0
     groups_on = P[P_GROUPS_ON] != 0.0
-    cap = P[P_CAPACITY]
     n_weak = n_strong = n_churned = n_repeat = 0
-    for i in range(state.shape[0]):
+    for i in range(lo, hi):
         if state[i] == ADOPTED:
             bought = False
             if adopted_at[i] == t:
@@ -159,7 +186,7 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
                 purchases[i] += 1
                 last_buy[i] = t
                 tally[K_PURCHASES] += 1
-                buyers[nb] = i
+                buyers[lo + nb] = i
                 nb += 1
                 if _uniform(sk, i, 1) < P[P_FAIL]:
                     tally[K_FAILURES] += 1
@@ -171,38 +198,125 @@ def _settle(t, key, P, eng, brand, groups, flows, out):
                         rel[i] = WEAK
                         v = vip_group[i]
                         if v >= 0:
-                            vip_count[v] -= 1
+                            ev_kind[e0 + ne] = EV_VIP_LEFT
+                            ev_val[e0 + ne] = v
+                            ne += 1
                             vip_group[i] = -1
                     trust[i] = max(0.0, trust[i] - loss)
                 else:
                     trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
                 g = group[i]
                 if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
-                    next_shares[g] += 1
+                    ev_kind[e0 + ne] = EV_SHARE
+                    ev_val[e0 + ne] = g
+                    ne += 1
         if follow_new[i]:
             follow_new[i] = 0
             if rel[i] == ABSENT and not churned[i]:
                 rel[i] = WEAK
                 tally[K_NEW_FOLLOWERS] += 1
                 if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
-                    ng = n_groups[0]
-                    if ng == 0 or group_count[ng - 1] >= cap:
-                        ng += 1
-                        n_groups[0] = ng
-                    group[i] = ng - 1
-                    group_count[ng - 1] += 1
+                    ev_kind[e0 + ne] = EV_JOIN
+                    ev_val[e0 + ne] = i
+                    ne += 1
                     touch[i] = C_GROUP
         elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
             tally[K_EXITS] += 1
-            _leave(i, rel, churned, group, group_count, vip_group, vip_count)
+            ev_kind[e0 + ne] = EV_EXIT
+            ev_val[e0 + ne] = np.int64(group[i] + 1) | (np.int64(vip_group[i] + 1) << 32)
+            ne += 1
+            rel[i] = ABSENT  # as _leave, with the shared counts in the finish
+            churned[i] = True
+            group[i] = -1
+            vip_group[i] = -1
         # levels after the day: followers, VIP members, churned, repeat customers
         r = rel[i]
         n_weak += r == WEAK
         n_strong += r == STRONG
         n_churned += churned[i]
         n_repeat += purchases[i] >= 2
-    levels[0] = n_weak
-    levels[1] = n_strong
-    levels[2] = n_churned
-    levels[3] = n_repeat
-    return nb, n_recovered
+    lv = scratch.level_blocks[b]
+    lv[0] = n_weak
+    lv[1] = n_strong
+    lv[2] = n_churned
+    lv[3] = n_repeat
+    scratch.block_nb[b] = nb
+    scratch.block_ne[b] = ne
+    scratch.block_rec[b] = n_recovered
+
+
+def _settle_blocks(t, key, P, eng, brand, flows, out, scratch):
+    sk = _step_key(key, 4 * t + 1)
+    for b in prange(scratch.block_nb.shape[0]):
+        _settle_range(b, t, sk, P, eng, brand, flows, out, scratch)
+
+
+_settle_blocks_serial, _settle_blocks_parallel = serial_and_parallel(_settle_blocks)
+
+
+@njit(cache=True)
+def _settle_finish(P, brand, groups, flows, out, scratch):
+    """Serial part of settle: the blocks' lists closed up in consumer order, their counts
+    summed, and their events applied in consumer order. Returns (buyers, recovered)."""
+    group, vip_count = brand.group, groups.vip_count
+    group_count, n_groups, next_shares = groups.group_count, groups.n_groups, groups.next_shares
+    buyers, channel_new, tally, levels = out
+    tally_blocks = flows.tally_blocks
+    block = scratch.block
+    cap = P[P_CAPACITY]
+    nb = 0
+    n_rec = 0
+    for b in range(scratch.block_nb.shape[0]):
+        lo = b * block
+        for a in range(scratch.block_nb[b]):
+            buyers[nb + a] = buyers[lo + a]
+        nb += scratch.block_nb[b]
+        n_rec += scratch.block_rec[b]
+        for k in range(tally_blocks.shape[1]):
+            tally[k] += tally_blocks[b, k]
+            tally_blocks[b, k] = 0
+        for k in range(channel_new.shape[0]):
+            channel_new[k] += scratch.channel_blocks[b, k]
+            scratch.channel_blocks[b, k] = 0
+        for k in range(4):
+            levels[k] += scratch.level_blocks[b, k]
+        e0 = EV_PER_CONSUMER * lo
+        for a in range(e0, e0 + scratch.block_ne[b]):
+            kind = scratch.ev_kind[a]
+            x = scratch.ev_val[a]
+            if kind == EV_VIP_LEFT:
+                vip_count[x] -= 1
+            elif kind == EV_SHARE:
+                next_shares[x] += 1
+            elif kind == EV_JOIN:  # the newest group, or a new one when it is full
+                ng = n_groups[0]
+                if ng == 0 or group_count[ng - 1] >= cap:
+                    ng += 1
+                    n_groups[0] = ng
+                group[x] = ng - 1
+                group_count[ng - 1] += 1
+            else:  # EV_EXIT
+                g = (x & 0xFFFFFFFF) - 1
+                v = (x >> 32) - 1
+                if g >= 0:
+                    group_count[g] -= 1
+                if v >= 0:
+                    vip_count[v] -= 1
+    return nb, n_rec
+
+
+def settle_day(t, key, P, eng, brand, groups, flows, out, scratch, parallel):
+    """Purchases of step ``t`` (first ones decided by the engine, repeats here), trust,
+    following and group joining, shares in groups, exits. Returns (buyers listed, service
+    failures handled).
+
+    Blocks of consumers settle independently (in parallel if ``parallel``); what they share
+    (group and VIP counts, the customer group a new member joins) is applied afterwards in
+    consumer order, so the result is the same with any number of threads. New group members
+    fill the newest customer group; when it holds ``capacity`` members a new one opens
+    (``n_groups[0]`` counts them; ``group_count`` has a slot for every group that ``n``
+    consumers could need).
+    """
+    fn = _settle_blocks_parallel if parallel else _settle_blocks_serial
+    fn(t, key, P, eng, brand, flows, out, scratch)
+    return _settle_finish(P, brand, groups, flows, out, scratch)
