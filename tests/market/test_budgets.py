@@ -32,7 +32,7 @@ def test_zero_budget_strategies_give_exactly_the_no_action_run():
             assert np.array_equal(r.counts, r0.counts) and r.spend.sum() == 0
 
 
-def _busy_params():
+def _busy_params(recovery=True):
     return _params(
         groups={"capacity": 7, "broadcasts_per_month": 30, "execution_rate": 1.0,
                 "follow_on_purchase": 0.8, "join_group": 1.0},
@@ -42,14 +42,17 @@ def _busy_params():
         groupbuy={"team_size": 2, "join": 0.3},
         referral={"advocacy_strong": 0.05},
         fatigue={"mute_per_message": 0.02},
-        trust={"recovery": True},
+        trust={"recovery": recovery},
+        product={} if recovery else {"service_failure": 0.3},
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("budget", [3000.0, 40000.0])
-def test_invariants_hold_every_step(budget):
+# without recovery an unrecovered failure breaks a VIP member's strong tie (their VIP group
+# shrinks in the settle pass's finish)
+@pytest.mark.parametrize("budget, recovery", [(3000.0, True), (40000.0, True), (40000.0, False)])
+def test_invariants_hold_every_step(budget, recovery):
     g = _graph(n=1500)
-    p = _busy_params()
+    p = _busy_params(recovery)
     budgets = {s: budget / len(STRATEGIES) for s in STRATEGIES}
     m = MarketModel(g, RULE, p, budgets, horizon=70, seeding=Seeding(random=20), seed=2)
     quota = p.groups.monthly_quota
