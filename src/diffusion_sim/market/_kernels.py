@@ -1,6 +1,8 @@
 """Compiled per-step passes of the market (see :mod:`diffusion_sim.market.model` for the order).
 
-Each pass is one serial loop over plain arrays. Random numbers come from the counter-based
+Each pass is a loop over blocks of consumers (threaded where the engine's steps are), whose
+shared results a short serial finish combines in consumer order, so a run is the same with
+any number of threads. Random numbers come from the counter-based
 generator keyed by (market key, 4 t + pass, consumer, stream), so a consumer's draws do not
 depend on what other consumers do and the plays of a comparison share them (common random
 numbers). Scalar parameters travel in one float64 array ``P`` indexed by the constants below.
