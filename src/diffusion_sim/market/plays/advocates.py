@@ -81,6 +81,7 @@ class AdvocatesPlay(Play):
         self.campaign_end = 0  # last day any advocate posts
         self.joint = np.zeros((n, 2), np.int64)  # today's joint posts reaching each consumer
         self._joint_dirty = False
+        self._ids = np.zeros(0, np.int64)  # the advocates (recruited at start)
 
     def start(self) -> None:
         """Recruit advocates (free sample plus fee) with each strategy's budget."""
@@ -110,6 +111,8 @@ class AdvocatesPlay(Play):
             m._spend[0][s] += cost
             m._channel_new[0][cause] += k
         self.campaign_end = int(self.until.max(initial=0))
+        # the advocates are fixed from here on: list them once (ascending, as a scan would)
+        self._ids = np.flatnonzero(self.row > 0)
 
     def _rank(self, adv: Advocates, free: np.ndarray, k: int) -> np.ndarray:
         """Non-customers in recruitment order (the first ``k`` are recruited)."""
@@ -132,7 +135,7 @@ class AdvocatesPlay(Play):
     def posters(self, t: int) -> tuple[np.ndarray, np.ndarray] | None:
         if self.campaign_end < t:
             return None
-        adv = np.flatnonzero((self.row > 0) & (self.until >= t))
+        adv = self._ids[self.until[self._ids] >= t]
         return adv, self.row[adv].astype(np.int64)
 
     def joint_posts(self, t: int) -> np.ndarray:
@@ -150,7 +153,8 @@ class AdvocatesPlay(Play):
         # instead of reading 16 bytes of zeros per consumer
         if every == 0 or (t - 1) % every != 0 or self.campaign_end < t:
             return self.joint[:0]
-        adv = np.flatnonzero((self.row == ADVOCACY_ROW["bridging"]) & (self.until >= t))
+        ids = self._ids
+        adv = ids[(self.row[ids] == ADVOCACY_ROW["bridging"]) & (self.until[ids] >= t)]
         if adv.size == 0:
             return self.joint[:0]
         self._joint_dirty = True
