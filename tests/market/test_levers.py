@@ -22,7 +22,6 @@ from diffusion_sim.market.brand.advocacy import advocacy_hazards
 from diffusion_sim.market.brand.price import content_response, price_response
 from diffusion_sim.market.channels import ADVOCACY_ROW
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import MarketParams
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, Relationship, State
 
@@ -171,7 +170,7 @@ def test_coupons_go_to_silent_followers_first():
 # -- referral, group-buy, livestream -----------------------------------------------------------
 def test_the_referral_reward_scales_the_sharers_hazards():
     row = ADVOCACY_ROW["referral"]
-    base = MarketParams()
+    base = _params()
     s0, w0 = advocacy_hazards(base)
     for reward, eta, mult in ((15.0, 0.5, 1.0), (60.0, 0.5, 2.0), (60.0, 0.0, 1.0)):
         p = _params(referral={"reward": reward, "reward_elasticity": eta})
