@@ -59,9 +59,10 @@ __all__ = [
 class Product:
     """The product: price, margin, repurchase and service quality, and the price response.
 
-    Every purchase probability is multiplied by ``(price / reference_price) ** elasticity``
-    (:mod:`diffusion_sim.market.brand.price`); the behavioural rates are stated at the
-    reference price.
+    Every purchase probability is multiplied by the logit price response
+    ``exp(elasticity * (price - reference_price) / reference_price)``, whose point elasticity
+    at the reference price is ``elasticity`` (:mod:`diffusion_sim.market.brand.price`); the
+    behavioural rates are stated at the reference price.
     """
 
     price: float = 99.0
