@@ -7,14 +7,18 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from tests.market.mkt import sample_params
 
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.decide.curves import response_curves
 from diffusion_sim.decide.spend import UNSPENT_NOTE, spend_columns, underspent_line
 from diffusion_sim.graph import clustered
 from diffusion_sim.market.compare import compare
-from diffusion_sim.market.params import Ads, Compare, MarketParams
+from diffusion_sim.market.params import Compare
 
+# the fast market (market=viral's word of mouth) on the market tests' sample market (no size,
+# no base, no continuation: tests/market/mkt.py's SAMPLE): small markets whose plays act and
+# saturate within 30-40 days
 RULE = TiesRule(alpha=1e-4, beta_strong=0.004, beta_weak=0.002)
 
 
@@ -29,7 +33,7 @@ def small_curves(small_market):
     return response_curves(
         small_market,
         RULE,
-        MarketParams(),
+        sample_params(),
         plan,
         plays=["ads", "vip", "bridging"],
         grid=(0.0, 0.5, 1.0, 2.0),
@@ -59,7 +63,7 @@ def test_zero_budget_is_the_baseline_exactly(small_market, small_curves):
         plays=["none", "zero"],
         splits={"none": {}, "zero": {"ads": 0.0, "vip": 0.0}},
     )
-    df = compare(small_market, RULE, MarketParams(), plan, horizon=30, replications=2, seed=5)
+    df = compare(small_market, RULE, sample_params(), plan, horizon=30, replications=2, seed=5)
     a = df.per_replication()
     base = a[a["play"] == "none"].drop(columns=["play", "best"]).reset_index(drop=True)
     zero = a[a["play"] == "zero"].drop(columns=["play", "best"]).reset_index(drop=True)
@@ -70,7 +74,7 @@ def test_common_random_numbers_across_the_grid(small_market, small_curves):
     """A grid point gives the same runs as a plain comparison at that budget with the same
     seed: the grid shares the comparison's random numbers."""
     plan = Compare(budget=5000.0, plays=["none", "ads"])
-    comp = compare(small_market, RULE, MarketParams(), plan, horizon=40, replications=3, seed=5)
+    comp = compare(small_market, RULE, sample_params(), plan, horizon=40, replications=3, seed=5)
     d = comp.per_replication()
     r = small_curves.replications
     got = r[(r["play"] == "ads") & (r["budget"] == 5000.0)]["incr_profit"].to_numpy()
@@ -85,7 +89,7 @@ def test_saturating_audience_shows_falling_marginal_roi():
     c = response_curves(
         g,
         RULE,
-        MarketParams(ads=Ads(max_per_consumer=0)),  # saturation by the 48 h cap alone
+        sample_params(ads={"max_per_consumer": 0}),  # saturation by the 48 h cap alone
         Compare(budget=4000.0),
         plays=["ads"],
         grid=(0.0, 0.5, 1.0, 2.0, 4.0),
@@ -106,7 +110,7 @@ def test_underspent_plays_are_flagged(small_market):
     """summary.csv's spent_share / underspent and the verdict line name a play that spent
     less than 90 % of its budget and say what happens to the rest."""
     plan = Compare(budget=20_000.0, plays=["none", "vip", "bridging"])
-    comp = compare(small_market, RULE, MarketParams(), plan, horizon=30, replications=2, seed=1)
+    comp = compare(small_market, RULE, sample_params(), plan, horizon=30, replications=2, seed=1)
     s = spend_columns(comp.summary(), comp)
     row = s.set_index("play")
     assert row.loc["vip", "underspent"] and row.loc["vip", "spent_share"] < 0.9
@@ -233,8 +237,8 @@ def tiny_opt():
     g = clustered(1000, group_size=10, weak_ties=2.0, seed=2)
     kw = dict(trials=6, replications=2, top=2, final_replications=3, horizon=30, seed=4)
     plan = Compare(budget=6000.0)
-    a = optimize_split(g, RULE, MarketParams(), plan, ["ads", "vip", "bridging"], **kw)
-    b = optimize_split(g, RULE, MarketParams(), plan, ["ads", "vip", "bridging"], **kw)
+    a = optimize_split(g, RULE, sample_params(), plan, ["ads", "vip", "bridging"], **kw)
+    b = optimize_split(g, RULE, sample_params(), plan, ["ads", "vip", "bridging"], **kw)
     return g, plan, kw, a, b
 
 
@@ -257,7 +261,7 @@ def test_optimizer_trial_matches_the_comparison(tiny_opt):
     r = a.trials.iloc[0]  # the even split, enqueued first
     split = {s: float(r[f"share_{s}"]) for s in ("ads", "vip", "bridging")}
     p = Compare(budget=plan.budget, plays=["none", "x"], splits={"none": {}, "x": split})
-    c = compare(g, RULE, MarketParams(), p, horizon=30, replications=2, seed=4)
+    c = compare(g, RULE, sample_params(), p, horizon=30, replications=2, seed=4)
     d = c.per_replication()
     assert r["value"] == pytest.approx(d[d["play"] == "x"]["incr_profit"].mean())
 
@@ -274,7 +278,7 @@ def test_optimizer_resumes_a_stored_study(tmp_path, tiny_opt):
     optimize_split(
         g,
         RULE,
-        MarketParams(),
+        sample_params(),
         plan,
         ["ads", "vip", "bridging"],
         storage=JournalStorage(JournalFileBackend(path)),
@@ -284,7 +288,7 @@ def test_optimizer_resumes_a_stored_study(tmp_path, tiny_opt):
     res = optimize_split(
         g,
         RULE,
-        MarketParams(),
+        sample_params(),
         plan,
         ["ads", "vip", "bridging"],
         storage=JournalStorage(JournalFileBackend(path)),
@@ -639,7 +643,7 @@ def test_zero_width_ranges_equal_the_plain_comparison(small_market):
     from diffusion_sim.decide.uncertainty import verdict_uncertainty
 
     plan = Compare(budget=10_000.0, plays=["none", "ads", "bridging"])
-    p = MarketParams()
+    p = sample_params()
     ranges = {"market.ads.ctr": (p.ads.ctr, p.ads.ctr), "contagion.beta_weak": (0.002, 0.002)}
     u = verdict_uncertainty(small_market, RULE, p, plan, ranges, sets=2, horizon=30,
                             replications=3, seed=7)  # fmt: skip
@@ -658,7 +662,7 @@ def test_sensitivity_sweep_moves_the_right_play(small_market):
     from diffusion_sim.decide.uncertainty import verdict_uncertainty
 
     plan = Compare(budget=10_000.0, plays=["none", "ads", "vip"])
-    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan,
+    u = verdict_uncertainty(small_market, RULE, sample_params(), plan,
                             {"market.ads.ctr": (0.003, 0.05)}, sets=2, horizon=30,
                             replications=2, seed=1)  # fmt: skip
     s = u.sensitivity.set_index("play")
@@ -691,14 +695,14 @@ def test_posterior_draws_are_the_parameter_sets(small_market, tmp_path):
 
     plan = Compare(budget=10_000.0, plays=["none", "ads"])
     draws = pd.DataFrame({"contagion.beta_weak": [0.002, 0.003], "weight": [1.0, 0.0]})
-    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan, {}, sets=2, horizon=30,
+    u = verdict_uncertainty(small_market, RULE, sample_params(), plan, {}, sets=2, horizon=30,
                             replications=2, seed=3, draws=draws)  # fmt: skip
     assert (u.sets["contagion.beta_weak"] == 0.002).all()
-    comp = compare(small_market, RULE, MarketParams(), plan, horizon=30, replications=2, seed=3)
+    comp = compare(small_market, RULE, sample_params(), plan, horizon=30, replications=2, seed=3)
     got = u.runs[u.runs["set"] == 1].drop(columns=["set", "best"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, comp.per_replication().drop(columns=["best"]))
     draws = pd.DataFrame({"contagion.beta_weak": [0.001, 0.004]})
-    u = verdict_uncertainty(small_market, RULE, MarketParams(), plan, {}, sets=6, horizon=30,
+    u = verdict_uncertainty(small_market, RULE, sample_params(), plan, {}, sets=6, horizon=30,
                             replications=2, seed=3, draws=draws)  # fmt: skip
     assert set(u.sets["contagion.beta_weak"]) <= {0.001, 0.004}
 

@@ -128,9 +128,9 @@ class EdgelistGraph:
 @dataclass
 class TiesContagion:
     rule: str = "ties"
-    alpha: float = 0.0001
-    beta_strong: float = 0.004
-    beta_weak: float = 0.002
+    alpha: float = 2e-5  # conf/contagion/ties.yaml's credible organic market (viral: 1e-4)
+    beta_strong: float = 3.5e-4  # (viral: 0.004)
+    beta_weak: float = 7e-5  # (viral: 0.002)
     update: str = "synchronous"
 
 
@@ -159,7 +159,7 @@ class ThresholdContagion:
 # --- seeding and root ---------------------------------------------------------------------
 @dataclass
 class SeedingConfig:
-    random: int = 0
+    random: int = 10  # the default option's (conf/seeding/random.yaml); the others set 0
     fraction: float = 0.0
     hubs: int = 0
     nodes: list[Any] = field(default_factory=list)

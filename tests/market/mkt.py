@@ -15,9 +15,38 @@ def _graph(n=2000, weak_ties=2.0, seed=3):
     return GENERATORS["clustered"](n=n, group_size=10, weak_ties=weak_ties, seed=seed)
 
 
+#: The sample market the unit tests are written on: the default market (the dataclass
+#: defaults = ``conf/market/default.yaml``) with four of ``market=viral``'s values, stated here
+#: because the tests' exact counts and small markets rely on them:
+#: - ``size: None``: the sample is the market (no scaling of budgets and counts by
+#:   ``graph.n / size``; tests/market/test_scale.py tests the scaling itself);
+#: - ``start`` empty: no customers or leads at t = 0, so every purchase, follower and member a
+#:   test counts comes from the mechanism it tests (tests/market/test_start.py tests a base);
+#: - ``value.long_horizon: 0``: no continuation after the horizon (seconds, not minutes;
+#:   tests/market/test_value.py tests the continuation);
+#: - VIP members' word of mouth 0.01 / 0.002 per tie and day: VIP tests see member
+#:   referrals within a few days.
+SAMPLE = {
+    "size": None,
+    "start": {"customers": 0.0, "leads": 0.0},
+    "value": {"long_horizon": 0},
+    "vip": {"advocacy_strong": 0.01, "advocacy_weak": 0.002},
+}
+
+
 def _params(**sections) -> MarketParams:
-    """Default market with some sections' values replaced (as from the command line)."""
-    return market_params({k: dict(v) for k, v in sections.items()})
+    """The tests' sample market (:data:`SAMPLE`) with some sections' values replaced (as from
+    the command line); ``size=`` replaces the market size."""
+    values = {k: dict(v) for k, v in SAMPLE.items() if k != "size"}
+    values["size"] = sections.pop("size", SAMPLE["size"])
+    for k, v in sections.items():
+        values[k] = {**values.get(k, {}), **dict(v)}
+    return market_params(values)
+
+
+def sample_params(**sections) -> MarketParams:
+    """Alias of :func:`_params` for modules outside tests/market."""
+    return _params(**sections)
 
 
 def _no_ties(n: int) -> SocialGraph:

@@ -13,13 +13,12 @@ from diffusion_sim.graph import GENERATORS, SocialGraph
 from diffusion_sim.market import _kernels as kern
 from diffusion_sim.market.brand import advocacy
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import MarketParams
 from diffusion_sim.states import Cause, State
 
 
 def test_advocate_count_and_cost_follow_the_budget():
     g = _graph()
-    p = MarketParams()
+    p = _params()
     unit = p.product.unit_cost
     for name, fee in (("bridging", p.bridging.fee), ("kol", p.kol.fee), ("koc", p.koc.fee)):
         budget = 10_000.0

@@ -9,7 +9,7 @@ from mkt import RULE, _graph, _params, _run_arrays
 from diffusion_sim.market import _kernels as kern
 from diffusion_sim.market.compare import compare
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import STRATEGIES, Compare, MarketParams
+from diffusion_sim.market.params import STRATEGIES, Compare
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, Relationship, State
 
@@ -24,7 +24,7 @@ def test_zero_budget_strategies_give_exactly_the_no_action_run():
     b.run()
     for key, x in _run_arrays(a).items():
         assert np.array_equal(x, _run_arrays(b)[key]), key
-    comp = compare(g, RULE, MarketParams(), Compare(budget=0.0), horizon=30, replications=2,
+    comp = compare(g, RULE, _params(), Compare(budget=0.0), horizon=30, replications=2,
                    seed=1, seeding=Seeding(random=5))  # fmt: skip
     base = comp.runs["none"]
     for play in comp.plays:

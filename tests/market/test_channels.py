@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mkt import _params
 
-from diffusion_sim.config import market_params
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.graph import GENERATORS, SocialGraph
 from diffusion_sim.market.channels import ADVOCACY, CHANNELS, N_CHANNELS
@@ -75,7 +75,7 @@ def test_all_fifteen_channels_at_once_combine_to_one_minus_the_product_of_surviv
     live = 0.12
     sections = _twelve_sections(c1, v1, b1, sc, red, gbj, adv_s, adv_w)
     sections["livestream"] = {"group_watch": 1.0, "conversion": live, "fee": 1.0}
-    p = market_params(sections)
+    p = _params(**sections)
     unit = p.product.unit_cost
     budgets = {
         **dict.fromkeys(STRATEGIES, 1e4),
@@ -160,7 +160,7 @@ def dense_market_run(seeds=(0, 1, 2), days=6) -> list[int]:
     every channel busy: before the channel table was sized by the registry, numba's bounds
     check stopped this run on day 3 (more than 8 channels for one consumer)."""
     g = GENERATORS["clustered"](n=1500, group_size=40, weak_ties=10.0, seed=1)
-    p = market_params({
+    p = _params(**{
         "groups": {"broadcasts_per_month": 30, "execution_rate": 1.0, "follow_on_purchase": 1.0,
                    "join_group": 1.0, "share_prob": 1.0, "monthly_quota": 100,
                    "share_conversion": 0.001, "broadcast_conversion": 0.001},

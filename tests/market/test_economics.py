@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from mkt import RULE, _graph
+from mkt import RULE, _graph, _params
 
 from diffusion_sim.market import _kernels as kern
 from diffusion_sim.market.compare import Comparison, compare, ratio_interval
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import STRATEGIES, Compare, MarketParams
+from diffusion_sim.market.params import STRATEGIES, Compare
 from diffusion_sim.market.results import MarketRun
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, State
@@ -22,7 +22,7 @@ def test_no_action_spends_nothing_and_books_revenue():
     r = MarketModel(g, RULE, None, {}, horizon=60, seeding=Seeding(random=5), seed=1).run()
     assert r.spend.sum() == 0
     met = r.metrics()
-    assert met["revenue"] == met["purchases"] * MarketParams().product.price
+    assert met["revenue"] == met["purchases"] * _params().product.price
     assert math.isnan(met["roi_total"]) and math.isnan(met["cac_total"])
 
 
@@ -86,7 +86,7 @@ def test_ratio_interval_is_the_delta_method():
 
 def test_p_best_shares_ties_and_sums_to_one():
     g = _graph(n=1000)
-    comp = compare(g, RULE, MarketParams(), Compare(budget=5000.0), horizon=20, replications=3,
+    comp = compare(g, RULE, _params(), Compare(budget=5000.0), horizon=20, replications=3,
                    seed=0, seeding=Seeding(random=5))  # fmt: skip
     s = comp.summary()
     assert s["p_best"].sum() == pytest.approx(1.0)

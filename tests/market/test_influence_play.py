@@ -11,14 +11,13 @@ from diffusion_sim.errors import ConfigError
 from diffusion_sim.graph import GENERATORS
 from diffusion_sim.influence import influence_seeds, live_edge, mc_spread
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import MarketParams
 from diffusion_sim.market.plays.advocates import campaign_rule
 from diffusion_sim.states import Cause
 
 
 def test_influence_advocates_are_imms_seeds_at_the_fee():
     g = _graph()
-    p = MarketParams()
+    p = _params()
     adv = p.influence
     unit = p.product.unit_cost
     budget = 10_000.0
@@ -41,7 +40,7 @@ def test_influence_advocates_are_imms_seeds_at_the_fee():
 def test_influence_seeds_skip_customers():
     """Consumers who already bought are not recruited; the next of IMM's picks are."""
     g = _graph(n=800)
-    p = MarketParams()
+    p = _params()
     k = 5
     budget = k * (p.influence.fee + p.product.unit_cost)
     best = influence_seeds(g, campaign_rule(p.influence), k, epsilon=p.influence.epsilon)

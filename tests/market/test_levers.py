@@ -22,7 +22,6 @@ from diffusion_sim.market.brand.advocacy import advocacy_hazards
 from diffusion_sim.market.brand.price import content_response, price_response
 from diffusion_sim.market.channels import ADVOCACY_ROW
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import MarketParams
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, Relationship, State
 
@@ -50,8 +49,43 @@ def _same(a: dict, b: dict, skip=()) -> bool:
 def test_price_response_is_exactly_one_at_the_reference_or_without_elasticity():
     assert price_response(99.0, 99.0, -2.62) == 1.0
     assert price_response(50.0, 99.0, 0.0) == 1.0
-    assert price_response(198.0, 99.0, -1.0) == 0.5
+    assert price_response(69.0, 69.0, -2.62, 99.0) == 1.0  # a lever at its reference
+    # the logit response (was (198/99)^-1 = 0.5 with the constant elasticity)
+    assert price_response(198.0, 99.0, -1.0) == math.exp(-1.0)
     assert content_response(0.0, 0.3, 0.0) == 1.0 and content_response(0.0, 0.3, 0.5) == 0.0
+
+
+@pytest.mark.parametrize("eps", [-0.5, -2.62, -5.0])
+def test_price_response_has_the_elasticity_at_the_reference_price(eps):
+    """d ln pi / d ln p at p = P_ref is the configured elasticity (central difference in
+    ln p; the error of the difference is O(h^2) ~ 1e-10 here)."""
+    ref, h = 99.0, 1e-5
+    up = price_response(ref * math.exp(h), ref, eps)
+    down = price_response(ref * math.exp(-h), ref, eps)
+    assert (math.log(up) - math.log(down)) / (2 * h) == pytest.approx(eps, rel=1e-8)
+    # on the one demand curve a coupon's point elasticity is eps (P - v) / P_ref
+    p0 = 89.0
+    up = price_response(p0 * math.exp(h), p0, eps, ref)
+    down = price_response(p0 * math.exp(-h), p0, eps, ref)
+    assert (math.log(up) - math.log(down)) / (2 * h) == pytest.approx(eps * p0 / ref, rel=1e-8)
+
+
+@pytest.mark.parametrize("eps", [-0.5, -2.62, -5.0])
+def test_price_response_falls_with_price_and_is_bounded_for_large_cuts(eps):
+    """Monotone decreasing in the price paid; a cut to any price >= 0 multiplies a hazard by
+    at most exp(-eps) (the product given away); never above the constant elasticity's
+    (p/P_ref)^eps, and well below it for a large cut (half price: x3.7 not x6.1 at -2.62)."""
+    ref = 99.0
+    prices = np.linspace(0.0, 3 * ref, 301)
+    pi = np.array([price_response(float(p), ref, eps) for p in prices])
+    assert np.all(np.diff(pi) < 0)
+    assert pi.max() == pytest.approx(math.exp(-eps), rel=1e-12) and pi.max() <= math.exp(-eps)
+    const = (prices[1:] / ref) ** eps
+    assert np.all(pi[1:] <= const * (1 + 1e-12))
+    half = price_response(ref / 2, ref, eps)
+    assert half == pytest.approx(math.exp(-eps / 2), rel=1e-12) and half < 2.0 ** (-eps)
+    if eps == -2.62:
+        assert 3.7 < half < 3.71 and 2.0**2.62 > 6.1
 
 
 def test_price_at_the_reference_or_elasticity_zero_reproduces_the_old_market_exactly():
@@ -75,17 +109,19 @@ def test_price_at_the_reference_or_elasticity_zero_reproduces_the_old_market_exa
 
 @pytest.mark.statistical
 def test_a_higher_price_gives_fewer_first_purchases_by_the_elasticity():
-    """No ties, external hazard alpha = 0.1 only: P(buy on day 1) = alpha (P/P_ref)^e;
-    twice the reference price at e = -1 halves it (0.05), half the price at e = -2.62
-    multiplies it by 2^2.62 (0.615)."""
+    """No ties, external hazard alpha = 0.1 only: P(buy on day 1) = alpha exp(e (P/P_ref - 1))
+    (the logit response); twice the reference price at e = -1: 0.1/e (0.037; 0.05 with the
+    old constant elasticity), half the price at e = -2.62: 0.1 e^1.31 (0.371; was 0.615)."""
     n = 100_000
     rule = TiesRule(alpha=0.1, beta_strong=0.0, beta_weak=0.0)
-    for price, e, expect in ((99.0, -1.0, 0.1), (198.0, -1.0, 0.05), (49.5, -2.62, 0.1 * 2**2.62)):
+    cases = ((99.0, -1.0, 0.1), (198.0, -1.0, 0.1 * math.exp(-1.0)),
+             (49.5, -2.62, 0.1 * math.exp(1.31)))  # fmt: skip
+    for price, e, expect in cases:
         p = _params(product={"price": price, "elasticity": e}, **QUIET)
         m = MarketModel(_no_ties(n), rule, p, {}, horizon=1, seed=2)
         seen = _spy(m)
         r = m.run()
-        assert seen[0][2][0] == pytest.approx((price / 99.0) ** e, rel=1e-15)
+        assert seen[0][2][0] == pytest.approx(math.exp(e * (price / 99.0 - 1)), rel=1e-15)
         sd = math.sqrt(expect * (1 - expect) / n)
         assert abs(r.customers[-1] / n - expect) < 5 * sd
 
@@ -103,9 +139,10 @@ def test_a_higher_price_gives_fewer_first_and_repeat_purchases_in_a_market():
 @pytest.mark.statistical
 def test_a_higher_price_gives_fewer_repeat_purchases_by_the_elasticity():
     """Every consumer a customer (no first purchase possible), repurchase 0.1 a day: on day 1
-    a share 0.1 (P/P_ref)^e buys again; twice the reference price at e = -1: 0.05."""
+    a share 0.1 exp(e (P/P_ref - 1)) buys again; twice the reference price at e = -1: 0.1/e
+    (0.05 with the old constant elasticity)."""
     n = 50_000
-    for price, expect in ((99.0, 0.1), (198.0, 0.05)):
+    for price, expect in ((99.0, 0.1), (198.0, 0.1 * math.exp(-1.0))):
         p = _params(product={"price": price, "elasticity": -1.0, "repurchase": 0.1,
                              "service_failure": 0.0}, **QUIET)  # fmt: skip
         m = MarketModel(_no_ties(n), TiesRule(), p, {}, horizon=1,
@@ -128,13 +165,14 @@ def _coupons(n, value, reference_value=10.0, redeem=0.1, elasticity=-2.62, targe
 
 @pytest.mark.statistical
 def test_a_larger_coupon_is_redeemed_more_often_by_the_price_response():
-    """redeem 0.1 at the reference value 10; a 30-CNY coupon: 0.1 ((99-30)/(99-10))^-2.62."""
+    """redeem 0.1 at the reference value 10; a 30-CNY coupon: 0.1 exp(-2.62 (10 - 30) / 99)
+    (0.170; 0.195 with the old constant elasticity ((99-30)/(99-10))^-2.62)."""
     n = 50_000
     got = {}
     for value in (10.0, 30.0):
         r = _coupons(n, value).run()
         got[value] = r.tally[1, kern.K_COUPONS_REDEEMED]
-    expect = 0.1 * (69 / 89) ** -2.62
+    expect = 0.1 * math.exp(-2.62 * (10 - 30) / 99)
     assert got[30.0] > got[10.0]
     assert abs(got[10.0] / n - 0.1) < 5 * math.sqrt(0.09 / n)
     assert abs(got[30.0] / n - expect) < 5 * math.sqrt(expect * (1 - expect) / n)
@@ -171,7 +209,7 @@ def test_coupons_go_to_silent_followers_first():
 # -- referral, group-buy, livestream -----------------------------------------------------------
 def test_the_referral_reward_scales_the_sharers_hazards():
     row = ADVOCACY_ROW["referral"]
-    base = MarketParams()
+    base = _params()
     s0, w0 = advocacy_hazards(base)
     for reward, eta, mult in ((15.0, 0.5, 1.0), (60.0, 0.5, 2.0), (60.0, 0.0, 1.0)):
         p = _params(referral={"reward": reward, "reward_elasticity": eta})
@@ -212,7 +250,8 @@ def test_a_larger_group_buy_discount_brings_more_joiners():
     m = _groupbuy(40.0)
     seen = _spy(m)
     m.step()
-    assert seen[0][0][1] == pytest.approx(0.2 * (59 / 84) ** -2.62, rel=1e-15)
+    # logit response exp(-2.62 (15 - 40) / 99) (was ((99 - 40) / (99 - 15))^-2.62)
+    assert seen[0][0][1] == pytest.approx(0.2 * math.exp(-2.62 * (15 - 40) / 99), rel=1e-15)
     flat = [_groupbuy(d, elasticity=0.0).run().tally[1, kern.K_GROUPBUYS] for d in (5.0, 40.0)]
     assert flat[0] == flat[1]
 
@@ -232,7 +271,9 @@ def test_a_deeper_live_discount_sells_more_in_the_session():
     m = _live(0.4)
     seen = _spy(m)
     m.step()
-    assert seen[0][0][0] == pytest.approx(0.1 * (0.6 / 0.8) ** -2.62, rel=1e-15)
+    # logit response of the live price 99 (1 - d): exp(-2.62 * 99 (0.2 - 0.4) / 99)
+    # (was ((1 - 0.4) / (1 - 0.2))^-2.62)
+    assert seen[0][0][0] == pytest.approx(0.1 * math.exp(-2.62 * (0.2 - 0.4)), rel=1e-15)
     flat = {d: _live(d, elasticity=0.0).run().tally[1, kern.K_LIVE_SALES] for d in (0.1, 0.4)}
     assert flat[0.1] == flat[0.4] == sales[0.2]
 

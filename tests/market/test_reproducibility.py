@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from mkt import RULE, _graph
+from mkt import RULE, _graph, _params
 
 from diffusion_sim.market.compare import compare
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import Compare, MarketParams
+from diffusion_sim.market.params import Compare
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, Relationship
 
@@ -16,11 +16,11 @@ from diffusion_sim.states import Cause, Relationship
 def test_runs_repeat_exactly_alone_in_a_comparison_and_with_threads():
     g = _graph(n=20_000, seed=5)  # large enough for the parallel kernels
     plan = Compare(budget=20_000.0, plays=["none", "mix"])
-    comp = compare(g, RULE, MarketParams(), plan, horizon=25, replications=2, seed=9,
+    comp = compare(g, RULE, _params(), plan, horizon=25, replications=2, seed=9,
                    seeding=Seeding(random=5))  # fmt: skip
     child = np.random.SeedSequence(9).spawn(2)[1]
     for parallel in (False, True):
-        m = MarketModel(g, RULE, MarketParams(), plan.budgets("mix"), horizon=25,
+        m = MarketModel(g, RULE, _params(), plan.budgets("mix"), horizon=25,
                         seeding=Seeding(random=5), parallel=parallel, seed=child)  # fmt: skip
         r = m.run()
         ref = comp.runs["mix"][1]

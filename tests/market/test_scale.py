@@ -7,12 +7,12 @@ from dataclasses import fields, replace
 
 import numpy as np
 import pytest
-from mkt import RULE, _graph
+from mkt import RULE, _graph, _params
 
 from diffusion_sim.errors import ConfigError
 from diffusion_sim.market import scale
 from diffusion_sim.market.compare import compare
-from diffusion_sim.market.params import Compare, MarketParams
+from diffusion_sim.market.params import Compare
 from diffusion_sim.seeding import Seeding
 
 PLAN = Compare(budget=20_000.0, plays=["none", "ads", "koc"])
@@ -20,7 +20,7 @@ PLAN = Compare(budget=20_000.0, plays=["none", "ads", "koc"])
 
 def test_every_integer_field_is_classified_as_market_sized_or_local():
     """A new count must be added to SCALED (grows with the market) or LOCAL_COUNTS."""
-    p = MarketParams()
+    p = _params()
     for f in fields(p):
         sec = getattr(p, f.name)
         if not hasattr(sec, "__dataclass_fields__"):
@@ -35,18 +35,18 @@ def test_every_integer_field_is_classified_as_market_sized_or_local():
 
 
 def test_ratio_one_is_the_identity_exactly():
-    params = replace(MarketParams(), size=2000)
+    params = _params(size=2000)
     p2, plan2, seed2, r = scale.to_sample(params, PLAN, Seeding(random=3), 2000)
     assert r == 1.0 and p2 is params and plan2 is PLAN and seed2.random == 3
     g = _graph(n=2000)
     kw = dict(horizon=30, replications=2, seed=4, seeding=Seeding(random=3))
     a = compare(g, RULE, params, PLAN, **kw).per_replication()
-    b = compare(g, RULE, MarketParams(), PLAN, **kw).per_replication()
+    b = compare(g, RULE, _params(), PLAN, **kw).per_replication()
     assert a.equals(b)
 
 
 def test_to_sample_scales_money_and_counts_and_keeps_prices():
-    params = replace(MarketParams(), size=20_000)
+    params = _params(size=20_000)
     p, plan, seeding, r = scale.to_sample(params, PLAN, Seeding(random=10, hubs=0), 2000)
     assert r == 0.1
     assert plan.budget == pytest.approx(2000.0)
@@ -94,7 +94,7 @@ def test_bad_size_from_the_command_line():
 def test_doubling_the_sample_keeps_the_market_results_within_noise():
     """Same market.size, graph.n 2,000 -> 4,000: market totals agree within their noise
     (|difference| < 4 combined standard errors of the two means; 8 replications each)."""
-    params = replace(MarketParams(), size=40_000)
+    params = _params(size=40_000)
     # 5 impressions per consumer: under the lifetime cap of 8, so the budget is spent
     plan = Compare(budget=20_000.0, plays=["none", "ads"])
     out = {}
@@ -121,7 +121,7 @@ def test_spent_share_is_against_the_real_budget():
     """The budget column and the share spent are the real market's, like the spend."""
     from diffusion_sim.decide.spend import spend_columns
 
-    params = replace(MarketParams(), size=20_000)
+    params = _params(size=20_000)
     plan = Compare(budget=10_000.0, plays=["none", "ads"])  # 5 impressions per consumer
     comp = compare(_graph(n=2000), RULE, params, plan, horizon=30, replications=2, seed=1,
                    seeding=Seeding(random=10))  # fmt: skip

@@ -38,12 +38,14 @@ def _model(start=None, budgets=None, n=3000, horizon=30, seed=1, **sections):
 
 # -- neutral and exact degenerate cases ---------------------------------------------------------
 def test_a_zero_start_is_the_empty_market_bit_for_bit():
-    """All shares 0 with every other start value changed: no array differs from the default."""
+    """All shares 0 with every other start value changed: no array differs from the tests'
+    sample market (an empty start, the neutral value)."""
     budgets = {"vip": 5000.0, "ads": 3000.0, "coupons": 2000.0}
     a = _model(None, budgets)
     b = _model({"customers": 0.0, "leads": 0.0, "mean_purchases": 5.0, "mean_days_since": 3.0,
                 "customer_followers": 1.0, "group_share": 1.0, "trust": 0.9}, budgets)  # fmt: skip
-    assert Start().empty and b.params.start.empty and b.n_start == 0
+    assert a.params.start.empty and b.params.start.empty and b.n_start == 0
+    assert not Start().empty  # the default brand has a base (conf/market/default.yaml)
     a.run(), b.run()
     ra, rb = _run_arrays(a), _run_arrays(b)
     for k in ra:

@@ -13,7 +13,7 @@ from diffusion_sim.contagion import TiesRule
 from diffusion_sim.market import value
 from diffusion_sim.market.compare import Comparison, compare
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import Compare, MarketParams
+from diffusion_sim.market.params import Compare
 from diffusion_sim.seeding import Seeding
 
 ORGANIC = TiesRule(alpha=0.01, beta_strong=0.0, beta_weak=0.0)
@@ -32,11 +32,11 @@ def test_lifetime_value_is_the_discounted_margin_flow():
 def test_continuation_of_no_action_equals_a_longer_run_exactly():
     """Stopping a play that spends nothing changes nothing: the run to L is the run to L."""
     g = _no_ties(300)
-    a = MarketModel(g, ORGANIC, MarketParams(), {}, horizon=20, seed=3)
+    a = MarketModel(g, ORGANIC, _params(), {}, horizon=20, seed=3)
     a.run()
     value.stop_spending(a, 50)
     a.run(30)
-    b = MarketModel(g, ORGANIC, MarketParams(), {}, horizon=50, seed=3)
+    b = MarketModel(g, ORGANIC, _params(), {}, horizon=50, seed=3)
     b.run()
     for k, v in _run_arrays(a).items():
         np.testing.assert_array_equal(v, _run_arrays(b)[k], err_msg=k)

@@ -9,7 +9,7 @@ from mkt import RULE, _graph, _params
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.market import _kernels as kern
 from diffusion_sim.market.model import MarketModel
-from diffusion_sim.market.params import STRATEGIES, MarketParams
+from diffusion_sim.market.params import STRATEGIES
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Relationship
 
@@ -46,7 +46,7 @@ def test_vip_perks_raise_members_repurchase():
     # rate ~ repurchase * boost * trust factor (+ broadcasts): tripling the boost must at
     # least double the members' rate (Poisson counts of a few thousand: sd ~ 2 %)
     assert rates[3.0] > 2.0 * rates[1.0]
-    base = MarketParams().product.repurchase
+    base = _params().product.repurchase
     assert 0.8 * base < rates[1.0] < 3 * base
 
 

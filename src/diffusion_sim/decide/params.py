@@ -9,8 +9,11 @@ sensible computing budget or a convention, not a market fact).
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
@@ -258,6 +261,21 @@ def flat_ranges(tree: dict, prefix: str = "") -> dict[str, tuple[float, float]]:
     return out
 
 
+@functools.cache
+def _config_ranges() -> dict:
+    from omegaconf import OmegaConf  # Hydra's own reader: the values the command line gets
+
+    path = Path(__file__).resolve().parents[1] / "conf" / "config.yaml"
+    cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    return cfg["uncertainty"]["ranges"]
+
+
+def default_ranges() -> dict[str, Any]:
+    """``uncertainty.ranges`` of ``conf/config.yaml`` (a fresh copy): the ranges and their
+    sources are kept in one place, and the Python default is the command line's."""
+    return copy.deepcopy(_config_ranges())
+
+
 @dataclass
 class UncertaintyParams:
     """``job=uncertainty``: the comparison over parameter sets and a one-at-a-time sweep.
@@ -277,17 +295,12 @@ class UncertaintyParams:
 
     sets: int = 8
     replications: int | None = 5
-    ranges: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, Any] = field(default_factory=lambda: default_ranges())
     posterior: str | None = None
 
     def __post_init__(self):
         _int("uncertainty.sets", self.sets, 1)
         _reps("uncertainty.replications", self.replications)
         flat_ranges(self.ranges)
-        if self.posterior is not None:
-            from pathlib import Path
-
-            if not Path(self.posterior).is_file():
-                raise ConfigError(
-                    "uncertainty.posterior", self.posterior, "an existing posterior.csv"
-                )
+        if self.posterior is not None and not Path(self.posterior).is_file():
+            raise ConfigError("uncertainty.posterior", self.posterior, "an existing posterior.csv")

@@ -184,7 +184,7 @@ class SettleOut(NamedTuple):
 # after the slots above (so that slots added there shift these, not collide with them);
 # filled by :func:`diffusion_sim.market.brand.price.fill_lever_slots`
 (
-    P_PRICE_RESP,  # (price / reference_price) ** elasticity: every purchase
+    P_PRICE_RESP,  # exp(elasticity (price - reference_price) / reference_price): every purchase
     P_COUPON_RESP,  # coupon value vs its reference value, on the effective price
     P_GB_RESP,  # group-buy discount vs its reference
     P_LIVE_RESP,  # live discount vs its reference

@@ -4,8 +4,9 @@ Each dataclass is both the Hydra schema (registered in the ConfigStore by
 :mod:`diffusion_sim.config`) and the validated object a run uses: ``__post_init__`` checks
 every value and raises :class:`~diffusion_sim.errors.ConfigError` naming the key, the value
 and what is allowed. Values, with their sources and the date they were collected, live in
-``diffusion_sim/conf/market/*.yaml``; the defaults below repeat them so the classes are
-usable from Python.
+``diffusion_sim/conf/market/*.yaml``; the defaults below repeat ``default.yaml``'s so that
+``MarketParams()`` is the market ``diffusion-sim`` runs (tests/test_defaults.py keeps the two
+equal).
 
 Units: one step is one day; money is CNY; probabilities and hazards are per step unless
 named otherwise. Sourced values are platform rules from ``market-facts.md`` (2026-11-22); the
@@ -58,9 +59,10 @@ __all__ = [
 class Product:
     """The product: price, margin, repurchase and service quality, and the price response.
 
-    Every purchase probability is multiplied by ``(price / reference_price) ** elasticity``
-    (:mod:`diffusion_sim.market.brand.price`); the behavioural rates are stated at the
-    reference price.
+    Every purchase probability is multiplied by the logit price response
+    ``exp(elasticity * (price - reference_price) / reference_price)``, whose point elasticity
+    at the reference price is ``elasticity`` (:mod:`diffusion_sim.market.brand.price`); the
+    behavioural rates are stated at the reference price.
     """
 
     price: float = 99.0
@@ -205,10 +207,11 @@ class MarketParams:
 
     ``size``: addressable consumers of the real market; the simulated ``graph.n`` consumers
     are a sample of it and the comparison reports results for the whole market
-    (:mod:`diffusion_sim.market.scale`). ``None``: the sample is the market.
+    (:mod:`diffusion_sim.market.scale`); default 200,000 (ESTIMATE). ``None``: the sample
+    is the market (``market=viral``).
     """
 
-    size: int | None = None
+    size: int | None = 200_000
     product: Product = field(default_factory=Product)
     trust: Trust = field(default_factory=Trust)
     groups: Groups = field(default_factory=Groups)
@@ -224,7 +227,7 @@ class MarketParams:
     groupbuy: GroupBuy = field(default_factory=GroupBuy)
     livestream: Livestream = field(default_factory=Livestream)
     value: Value = field(default_factory=Value)
-    start: Start = field(default_factory=Start)  # the brand at t = 0 (default: no base)
+    start: Start = field(default_factory=Start)  # the brand at t = 0 (default: a base)
 
     def __post_init__(self):
         s = self.size

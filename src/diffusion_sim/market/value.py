@@ -74,12 +74,12 @@ class Value:
     long_horizon : int
         Days (from ``t = 0``) the runs continue with spending stopped; ``0`` or at most the
         horizon: no continuation (expansion, acceleration and a payback day after the
-        horizon are then not available).
+        horizon are then not available). Default 365.
     """
 
     discount_rate: float = 0.10
     lapse: float = 0.001
-    long_horizon: int = 0
+    long_horizon: int = 365
     _rules: ClassVar[dict] = {
         "discount_rate": ("range", 0.0, 1.0),
         "lapse": ("prob",),

@@ -61,7 +61,8 @@ COLUMNS = ("id", "purchases", "last_purchase_day", "follower", "group", "vip")
 
 @dataclass
 class Start:
-    """The brand's base at ``t = 0`` (shares of the market; all 0: an empty market).
+    """The brand's base at ``t = 0`` (shares of the market; ``customers = leads = 0``: an empty
+    market, the neutral value of ``market=viral``; the defaults are ``conf/market/default.yaml``'s).
 
     Parameters
     ----------
@@ -87,11 +88,11 @@ class Start:
         Load the base from this CSV instead (the shares above are then not used).
     """
 
-    customers: float = 0.0
+    customers: float = 0.02
     mean_purchases: float = 2.0
     mean_days_since: float = 60.0
     customer_followers: float = 0.3
-    leads: float = 0.0
+    leads: float = 0.005
     group_share: float = 0.6
     trust: float | None = None
     vip: bool = True

@@ -4,9 +4,10 @@ purchase or a repeat), paid per redemption.
 Target (``target = silent``): the silent followers first — those who never bought, then those
 whose last purchase is oldest (``ids``: consumer order, the old rule).
 Channel: ``coupon`` (cause COUPON) while a coupon is valid, hazard
-``redeem × ((price − value) / (price − reference_value)) ** elasticity`` per day (the prepare
-pass: ``redeem`` is stated for a coupon of ``reference_value``; a larger coupon lowers the
-price paid, so more are redeemed); a valid coupon also raises the repeat-purchase chance by
+``redeem × exp(elasticity × (reference_value − value) / reference_price)`` per day (the
+logit price response of :mod:`~diffusion_sim.market.brand.price`, prepare pass: ``redeem`` is
+stated for a coupon of ``reference_value``; a larger coupon lowers the price paid, so more are
+redeemed); a valid coupon also raises the repeat-purchase chance by
 the same hazard (settle pass) and is used up by any purchase. Tallies: ``coupons_issued``,
 ``coupons_redeemed``. Cost: ``value`` per redemption; a coupon day issues only as many as the
 budget left covers if every coupon out were redeemed.

@@ -2,8 +2,9 @@
 the last ``window_days`` days.
 
 Channel: ``groupbuy`` (cause GROUPBUY), hazard ``join`` per day for a ready consumer (stated
-at ``reference_discount``, times ``((price - discount) / (price - reference_discount)) **
-product.elasticity``: a larger discount, more joiners), on the
+at ``reference_discount``, times the logit price response ``exp(elasticity *
+(reference_discount - discount) / reference_price)`` of :mod:`~diffusion_sim.market.brand.price`:
+a larger discount, more joiners), on the
 days the budget covers the discount of every ready consumer. Tally: ``groupbuys``. Cost:
 ``discount`` per completed team (a group-buy purchase).
 """

@@ -20,8 +20,9 @@ their last tracked touch becomes LIVESTREAM, so a viewer who buys later through 
 ``live_sessions``, ``live_viewers``, ``live_sales`` (first purchases caused by a session).
 Revenue: a livestream sale books ``price * (1 - discount)`` instead of ``price``. The discount
 raises the session's conversion through the price response: ``conversion`` is stated at
-``reference_discount`` and multiplied by ``((1 - discount) / (1 - reference_discount)) **
-product.elasticity`` (:mod:`diffusion_sim.market.brand.price`). Cost: ``fee`` per session plus
+``reference_discount`` and multiplied by the logit price response of the live price,
+``exp(elasticity * price * (reference_discount - discount) / reference_price)``
+(:mod:`diffusion_sim.market.brand.price`). Cost: ``fee`` per session plus
 ``commission`` per sale, so spend = sessions × fee + sales × commission; the commission is
 capped by the budget left after the fee (never above the budget).
 

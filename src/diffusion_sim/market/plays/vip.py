@@ -42,8 +42,8 @@ class Vip:
     capacity: int = 500
     cost_per_member_month: float = 15.0
     repurchase_boost: float = 1.3
-    advocacy_strong: float = 0.01
-    advocacy_weak: float = 0.002
+    advocacy_strong: float = 0.001  # ~3x the organic beta_strong (market=viral: 0.01)
+    advocacy_weak: float = 0.0002  # ~3x the organic beta_weak (market=viral: 0.002)
     birthday_trust: float = 0.1
     birthday_cost: float = 20.0
     inactive_days: int = 60
