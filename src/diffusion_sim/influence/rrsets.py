@@ -134,21 +134,24 @@ def rr_sets(
         lv.model, lv.indptr, sm.indices, lv.w, sm.pmax, sm.mid, sm.p, np.uint64(key),
         np.int64(first), np.int64(count), parts, np.int64(cap),
     )  # fmt: skip
-    pieces = []
+    pieces = []  # views into buf: the sets are copied once, by concat_all below
     for p in range(parts):
         lo, hi = p * count // parts, (p + 1) * count // parts
         d = int(done[p])
-        e = ends[lo : lo + d]
-        offsets = np.concatenate(([0], e)).astype(np.int64)
-        pieces.append(RRSets(offsets, buf[p * cap : p * cap + int(used[p])].copy()))
+        offsets = np.concatenate(([0], ends[lo : lo + d])).astype(np.int64)
+        pieces.append(RRSets(offsets, buf[p * cap : p * cap + int(used[p])]))
         if lo + d < hi:  # the buffer ran out: draw the rest of this part's range again
             size = max(float(used[p]) / max(d, 1), mean_size) * 2.0
             pieces.append(rr_sets(sm, key, first + lo + d, hi - lo - d, size))
-    del buf
-    out = pieces[0]
-    for piece in pieces[1:]:
-        out = concat(out, piece)
-    return out
+    return concat_all(pieces)
+
+
+def concat_all(pieces: list[RRSets]) -> RRSets:
+    """Sets of every piece in order, in new arrays (one copy of each)."""
+    sizes = [np.diff(x.offsets) for x in pieces]
+    offsets = np.zeros(sum(x.size for x in sizes) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(sizes), out=offsets[1:])
+    return RRSets(offsets, np.concatenate([x.nodes for x in pieces]))
 
 
 def concat(a: RRSets, b: RRSets) -> RRSets:
