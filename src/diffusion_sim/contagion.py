@@ -60,10 +60,12 @@ __all__ = [
 #: than they save.
 PARALLEL_MIN = 16_384
 #: Work (candidates, or ties of new adopters) from which a step of the ``cascade`` rule uses
-#: threads. Higher than ``PARALLEL_MIN``: a cascade step is short, and measured on 2 cores
-#: (benchmarks, ER mean degree 10) the serial compiled loop beat the threaded steps at 100k
-#: consumers (largest step ~3e5 ties); at 1M the largest steps (~3e6 ties) still use threads.
-CASCADE_PARALLEL_MIN = 1_000_000
+#: threads. Kept at ``PARALLEL_MIN``: on a quiet 2-core machine the threaded steps gave the
+#: best cascade times at 100k and 1M consumers (benchmarks), while with the other core busy
+#: the serial loop was 2-7x faster than threaded steps at 100k (a threaded step then costs
+#: ~5-10 ms of waiting); :func:`diffusion_sim.threads.choose_threads` gives a job one thread
+#: on a loaded machine, which selects the serial loop.
+CASCADE_PARALLEL_MIN = PARALLEL_MIN
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
@@ -560,8 +562,8 @@ class Engine:
 
         The synchronous ``cascade`` rule runs the loop compiled, without returning to Python
         between steps: the serial kernels only, when no step may use threads
-        (``parallel=False``, one numba thread, or consumers and tie ends both fewer than
-        ``CASCADE_PARALLEL_MIN``); otherwise each step takes the threaded kernels when its
+        (``parallel=False``, one numba thread, or fewer than ``CASCADE_PARALLEL_MIN``
+        consumers); otherwise each step takes the threaded kernels when its
         work reaches ``CASCADE_PARALLEL_MIN`` (always with ``parallel=True``), as
         :meth:`step` would. Other rules step from Python.
 
@@ -573,8 +575,8 @@ class Engine:
         rows = []
         fused = isinstance(self.rule, CascadeRule) and self.rule.update == "synchronous"
         threads = numba.get_num_threads()
-        # no step can reach the threshold: a step's work is at most n candidates or 2 m ties
-        small = max(self.graph.n, self.graph.indices.shape[0]) < CASCADE_PARALLEL_MIN
+        # a small market's steps are too short for threads even when their ties add up
+        small = self.graph.n < CASCADE_PARALLEL_MIN
         serial = self.parallel is False or threads == 1 or (self.parallel is None and small)
         if fused:
             run = CascadeRun(self._csr, self.state, self.counts, self.cause,
