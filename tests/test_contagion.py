@@ -360,9 +360,16 @@ def test_engine_surface_mark_aware_and_adopter_counts():
         assert weak[i] == np.sum(adopted & (tie == 0))
 
 
-@pytest.mark.parametrize("parallel", [False, True, None])
-def test_run_until_quiet_equals_stepping(parallel):
-    """The compiled cascade loop takes the same steps with the same draws as step()."""
+@pytest.mark.parametrize("parallel", [False, True, None, "mixed"])
+def test_run_until_quiet_equals_stepping(parallel, monkeypatch):
+    """The compiled cascade loop takes the same steps with the same draws as step(); "mixed":
+    a low threshold, so that with several threads the small steps run the serial kernels and
+    the large ones the threaded kernels inside one compiled loop."""
+    if parallel == "mixed":
+        import diffusion_sim.contagion as contagion
+
+        monkeypatch.setattr(contagion, "CASCADE_PARALLEL_MIN", 300)
+        parallel = None
     g = clustered(3000, group_size=8, weak_ties=2.0, seed=4)
     rule = CascadeRule(p_strong=0.3, p_weak=0.15)
     ref = Engine(g, rule, key=11, parallel=False)

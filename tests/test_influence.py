@@ -27,8 +27,10 @@ from diffusion_sim.influence import (
     mc_spread,
     naive_greedy,
     rr_sets,
+    sampler,
     worlds,
 )
+from diffusion_sim.influence.weights import IC, LiveEdge
 from diffusion_sim.states import State
 
 IC_RULE = CascadeRule(p_strong=0.5, p_weak=0.2)
@@ -179,3 +181,82 @@ def test_refused_inputs():
 
     with pytest.raises(ConfigError, match="contagion"):
         live_edge(g, TiesRule(alpha=0.1))
+
+
+def _rr_law(live, table):
+    """Exact law of an RR set: P(size = s) and P(u in the set | root r), from every world."""
+    prob, reach = table  # reach[w, u, r]: u reaches r in world w, i.e. u is in RR(r)
+    n = live.n
+    sizes = reach.sum(axis=1)  # (W, root)
+    p_size = np.zeros(n + 1)
+    for s in range(1, n + 1):
+        p_size[s] = float(prob @ (sizes == s).mean(axis=1))
+    p_member = np.einsum("w,wur->ru", prob, reach.astype(float))  # (root, u)
+    return np.clip(p_size, 0.0, 1.0), np.clip(p_member, 0.0, 1.0)  # rounding above 1
+
+
+def _heterogeneous(g, seed):
+    """An ``ic`` model with its own symmetric probability per tie (the thinning path)."""
+    rng = np.random.default_rng(seed)
+    u, v, _ = g.edges()
+    q = dict(zip(zip(u.tolist(), v.tolist(), strict=True), rng.uniform(0.05, 0.9, u.size),
+                 strict=True))  # fmt: skip
+    w = np.empty(g.indices.size)
+    for a in range(g.n):
+        for e in range(g.indptr[a], g.indptr[a + 1]):
+            b = int(g.indices[e])
+            w[e] = q[(min(a, b), max(a, b))]
+    return LiveEdge(IC, g.indptr, g.indices, w)
+
+
+SAMPLER_CASES = [
+    ("two-classes", lambda g: live_edge(g, CascadeRule(p_strong=0.45, p_weak=0.1)), True),
+    ("strong>=0.5", lambda g: live_edge(g, CascadeRule(p_strong=0.7, p_weak=0.2)), True),
+    ("certain+zero", lambda g: live_edge(g, CascadeRule(p_strong=1.0, p_weak=0.0)), True),
+    ("weak>strong", lambda g: live_edge(g, CascadeRule(p_strong=0.15, p_weak=0.6)), True),
+    ("one-class", lambda g: live_edge(g, CascadeRule(p_strong=0.3, p_weak=0.3)), True),
+    ("thinning", lambda g: live_edge(g, CascadeRule(p_strong=0.45, p_weak=0.1)), False),
+    ("per-tie", lambda g: _heterogeneous(g, 5), True),
+]
+
+
+@pytest.mark.parametrize("name,make,classes", SAMPLER_CASES, ids=[c[0] for c in SAMPLER_CASES])
+@pytest.mark.parametrize("gi", [0, 2])
+def test_rr_sets_have_the_exact_law(name, make, classes, gi):
+    """Both RR-set samplers (class path: geometric skips per tie class; thinning path) draw
+    sets whose size law and membership given the root are the exact live-edge ones.
+
+    Each cell is a frequency over ``R`` independent sets (or over the sets of one root): 5
+    binomial standard errors, ``sqrt(p (1 - p) / R)``, and 1e-9 for the cells that are 0 or 1.
+    """
+    g = GRAPHS[gi]
+    live = make(g)
+    sm = sampler(live, classes=classes)
+    assert (sm.mid.size > 0) == (classes and name != "per-tie")
+    p_size, p_member = _rr_law(live, worlds(live))
+    count = 60_000
+    sets = rr_sets(sm, key=11 + gi, first=0, count=count)
+    sizes = np.diff(sets.offsets)
+    f_size = np.bincount(sizes, minlength=g.n + 1) / count
+    tol = 5 * np.sqrt(p_size * (1 - p_size) / count) + 1e-9
+    assert np.all(np.abs(f_size - p_size) <= tol), (f_size, p_size)
+    roots = sets.nodes[sets.offsets[:-1]]
+    owner = np.repeat(np.arange(count), sizes)
+    for r in range(g.n):
+        mine = roots == r
+        m = int(mine.sum())
+        assert m > 0.8 * count / g.n  # roots are uniform: >> 5 s.e. below the mean
+        f = np.bincount(sets.nodes[mine[owner]], minlength=g.n) / m
+        tol = 5 * np.sqrt(p_member[r] * (1 - p_member[r]) / m) + 1e-9
+        assert np.all(np.abs(f - p_member[r]) <= tol), (r, f, p_member[r])
+
+
+def test_class_path_with_one_class_is_the_thinning_path_draw_for_draw():
+    """One probability below 0.5: both samplers skip with it and number the draws alike, so
+    the sets are identical (the class path changed speed, not results, on such models)."""
+    g = clustered(1000, group_size=10, weak_ties=2.0, seed=2)
+    live = live_edge(g, CascadeRule(p_strong=0.2, p_weak=0.2))
+    a = rr_sets(sampler(live), 4, 0, 3000)
+    b = rr_sets(sampler(live, classes=False), 4, 0, 3000)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    np.testing.assert_array_equal(a.nodes, b.nodes)

@@ -39,6 +39,7 @@ from .kernels._cascade import (
     CascadeRun,
     _cascade_decide_parallel,
     _cascade_decide_serial,
+    _cascade_run_mixed,
     _cascade_run_serial,
 )
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
@@ -58,6 +59,13 @@ __all__ = [
 #: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
 #: than they save.
 PARALLEL_MIN = 16_384
+#: Work (candidates, or ties of new adopters) from which a step of the ``cascade`` rule uses
+#: threads. Kept at ``PARALLEL_MIN``: on a quiet 2-core machine the threaded steps gave the
+#: best cascade times at 100k and 1M consumers (benchmarks), while with the other core busy
+#: the serial loop was 2-7x faster than threaded steps at 100k (a threaded step then costs
+#: ~5-10 ms of waiting); :func:`diffusion_sim.threads.choose_threads` gives a job one thread
+#: on a loaded machine, which selects the serial loop.
+CASCADE_PARALLEL_MIN = PARALLEL_MIN
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
@@ -326,7 +334,8 @@ class Engine:
     def _use_parallel(self, work: int) -> bool:
         if self.parallel is not None:
             return bool(self.parallel)
-        return numba.get_num_threads() > 1 and work >= PARALLEL_MIN
+        least = CASCADE_PARALLEL_MIN if isinstance(self.rule, CascadeRule) else PARALLEL_MIN
+        return numba.get_num_threads() > 1 and work >= least
 
     def _apply(self, nb: int) -> np.ndarray:
         new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
@@ -551,9 +560,12 @@ class Engine:
         """Step until :attr:`frontier_empty` or ``max_steps`` steps were taken; the same
         steps, draws and results as calling :meth:`step` in that loop.
 
-        The ``cascade`` rule runs the loop compiled, without returning to Python between
-        steps, unless its steps may use threads (``parallel=True``, or several numba threads
-        and at least ``PARALLEL_MIN`` consumers); other rules step from Python.
+        The synchronous ``cascade`` rule runs the loop compiled, without returning to Python
+        between steps: the serial kernels only, when no step may use threads
+        (``parallel=False``, one numba thread, or fewer than ``CASCADE_PARALLEL_MIN``
+        consumers); otherwise each step takes the threaded kernels when its
+        work reaches ``CASCADE_PARALLEL_MIN`` (always with ``parallel=True``), as
+        :meth:`step` would. Other rules step from Python.
 
         Returns
         -------
@@ -561,9 +573,11 @@ class Engine:
             New adoptions by cause in each step taken.
         """
         rows = []
-        fused = (isinstance(self.rule, CascadeRule) and self.rule.update == "synchronous"
-                 and not (self.parallel or (self.parallel is None and self.graph.n >= PARALLEL_MIN
-                                            and numba.get_num_threads() > 1)))  # fmt: skip
+        fused = isinstance(self.rule, CascadeRule) and self.rule.update == "synchronous"
+        threads = numba.get_num_threads()
+        # a small market's steps are too short for threads even when their ties add up
+        small = self.graph.n < CASCADE_PARALLEL_MIN
+        serial = self.parallel is False or threads == 1 or (self.parallel is None and small)
         if fused:
             run = CascadeRun(self._csr, self.state, self.counts, self.cause,
                              self.graph.community, self.comm_adopters, self.adopted_at,
@@ -571,9 +585,16 @@ class Engine:
             left = max(int(max_steps), 0)
             while left > 0 and self._nc > 0:  # in chunks: max_steps may be a loose bound
                 out = np.zeros((min(left, 256), N_CAUSES), dtype=np.int64)
-                self.t, self._nc, taken = _cascade_run_serial(
-                    run, self.t, self._nc, self.key, BLOCK, self._pow_s, self._pow_w, out
-                )
+                if serial:
+                    self.t, self._nc, taken = _cascade_run_serial(
+                        run, self.t, self._nc, self.key, BLOCK, self._pow_s, self._pow_w, out
+                    )
+                else:  # the same steps; each takes threads when step() would
+                    min_work = 0 if self.parallel else CASCADE_PARALLEL_MIN
+                    self.t, self._nc, taken = _cascade_run_mixed(
+                        run, self.t, self._nc, self.key, BLOCK, self._pow_s, self._pow_w, out,
+                        min_work, min(MAX_PARTS, threads),
+                    )  # fmt: skip
                 rows.append(out[:taken])
                 left -= taken
                 if taken == 0:  # cannot happen with candidates left; never spin

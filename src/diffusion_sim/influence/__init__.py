@@ -12,7 +12,7 @@
 from .exact import exact_greedy, exact_optimum, exact_spread, worlds
 from .greedy import GreedyResult, celf, mc_spread, naive_greedy, world_spreads
 from .imm import IMMResult, imm, imm_theta
-from .rrsets import RRSets, coverage_greedy, rr_sets
+from .rrsets import RRSets, Sampler, coverage_greedy, rr_sets, sampler
 from .seeds import influence_seeds
 from .weights import IC, LT, LiveEdge, live_edge
 
@@ -23,6 +23,7 @@ __all__ = [
     "IMMResult",
     "LiveEdge",
     "RRSets",
+    "Sampler",
     "celf",
     "coverage_greedy",
     "exact_greedy",
@@ -35,6 +36,7 @@ __all__ = [
     "mc_spread",
     "naive_greedy",
     "rr_sets",
+    "sampler",
     "world_spreads",
     "worlds",
 ]

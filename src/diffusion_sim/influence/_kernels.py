@@ -3,11 +3,11 @@ and Monte Carlo spread over sampled live-edge worlds.
 
 Every random number is keyed (:mod:`diffusion_sim.rng`): RR set ``j`` and world ``r`` use
 the per-"step" key ``_step_key(key, j)``; inside it the root is draw (0, 0), the draws that find
-consumer ``v``'s live in-ties (``ic``) use the sub-key ``_step_key(set key, v + 1)``, and the
-neighbour ``v`` listens to (``lt``) is draw (v, 2). In a Monte Carlo world the coin of CSR
-entry ``e`` (``ic``) is draw (e, 1). A set or world therefore does not depend on which
-thread builds it, nor on how the sets are split between threads: results are identical with
-any thread count.
+consumer ``v``'s live in-ties (``ic``) are draws ``(d, 1)``, ``d = 0, 1, ...``, of the sub-key
+``_step_key(set key, v + 1)``, and the neighbour ``v`` listens to (``lt``) is draw (v, 2).
+In a Monte Carlo world the coin of CSR entry ``e`` (``ic``) is draw (e, 1). A set or world
+therefore does not depend on which thread builds it, nor on how the sets are split between
+threads: results are identical with any thread count.
 """
 
 from __future__ import annotations
@@ -99,9 +99,87 @@ def _rr_one(model, indptr, indices, w, pmax, sk, root, seen, stamp, out, pos):
     return end
 
 
+@njit(cache=True)
+def _rr_one_classes(indptr, mid, indices, p, inv_lq, sk, root, seen, stamp, out, pos):
+    """``ic`` RR set of ``root`` when each row holds at most two probability classes.
+
+    The row of ``v`` is grouped by class (:func:`_group_rows`): entries ``indptr[v] ..
+    mid[v] - 1`` are live with probability ``p[0]``, ``mid[v] .. indptr[v + 1] - 1`` with
+    ``p[1]``. Inside a segment the live entries are i.i.d. Bernoulli(``p[c]``), so the gap to
+    the next live one is geometric and one draw finds it (subset sampling, Guo, Tang, Xiao &
+    Wei 2020): about ``p[0] * deg_0 + p[1] * deg_1 + 1`` draws per consumer and no load of the
+    weights at all (the thinning of :func:`_rr_one` costs a coin and a weight per hit). The
+    draws of ``v`` are numbered across both segments. With one class (``mid = indptr[1:]``)
+    the draws are those of :func:`_rr_one` when ``p < 0.5``, so the sets are identical.
+    """
+    out[pos] = root
+    seen[root] = stamp
+    end = pos + 1
+    head = pos
+    while head < end:
+        v = out[head]
+        head += 1
+        nk = _step_key(sk, v + 1)
+        d = 0
+        for c in range(2):
+            lo = indptr[v] if c == 0 else mid[v]
+            hi = mid[v] if c == 0 else indptr[v + 1]
+            pc = p[c]
+            if lo >= hi or pc <= 0.0:
+                continue
+            e = lo - 1
+            while True:
+                if pc >= 1.0:
+                    e += 1
+                    if e >= hi:
+                        break
+                else:
+                    # e + 1 + floor(gap) >= hi  <=>  gap >= hi - 1 - e (an integer); comparing
+                    # in floating point first keeps a huge gap (tiny p) out of int conversion
+                    gap = np.log(1.0 - _uniform(nk, d, 1)) * inv_lq[c]
+                    d += 1
+                    if gap >= hi - 1 - e:
+                        break
+                    e += 1 + int(gap)
+                u = indices[e]
+                if seen[u] != stamp:
+                    seen[u] = stamp
+                    out[end] = u
+                    end += 1
+    return end
+
+
+@njit(cache=True)
+def _group_rows(indptr, indices, w, p0):
+    """Rows regrouped: entries of weight ``p0`` first (their order kept), then the others.
+
+    Returns ``mid`` (int64, shape (n,): end of each row's first group) and the regrouped
+    ``indices`` (int32).
+    """
+    n = indptr.shape[0] - 1
+    mid = np.empty(n, dtype=np.int64)
+    out = np.empty(indices.shape[0], dtype=np.int32)
+    for v in range(n):
+        k = indptr[v]
+        for e in range(indptr[v], indptr[v + 1]):
+            if w[e] == p0:
+                out[k] = indices[e]
+                k += 1
+        mid[v] = k
+        for e in range(indptr[v], indptr[v + 1]):
+            if w[e] != p0:
+                out[k] = indices[e]
+                k += 1
+    return mid, out
+
+
 @njit(cache=True, parallel=True)
-def _rr_batch(model, indptr, indices, w, pmax, key, j0, count, parts, cap):
+def _rr_batch(model, indptr, indices, w, pmax, mid, p, key, j0, count, parts, cap):
     """RR sets ``j0 .. j0 + count - 1``, split into ``parts`` contiguous ranges of set numbers.
+
+    With a non-empty ``mid`` (``ic`` with at most two classes) the sets come from
+    :func:`_rr_one_classes` over the regrouped ``indices`` and the class probabilities ``p``;
+    otherwise from :func:`_rr_one` (any weights, and ``lt``).
 
     Part ``p`` writes its sets one after another into ``buf[p * cap:]`` and stops early when
     fewer than ``n`` slots are left (a set has at most ``n`` consumers). Returns ``buf``,
@@ -113,29 +191,42 @@ def _rr_batch(model, indptr, indices, w, pmax, key, j0, count, parts, cap):
     ends = np.zeros(count, dtype=np.int64)
     done = np.zeros(parts, dtype=np.int64)
     used = np.zeros(parts, dtype=np.int64)
-    for p in prange(parts):
-        seen = np.zeros(n, dtype=np.int64)
-        base = p * cap
+    classes = mid.shape[0] > 0
+    inv_lq = np.zeros(2)
+    for c in range(2):
+        if 0.0 < p[c] < 1.0:
+            inv_lq[c] = 1.0 / np.log(1.0 - p[c])
+    for part in prange(parts):
+        # int32 stamps (set number + 1 within this call; count < 2**31): half the cache lines
+        seen = np.zeros(n, dtype=np.int32)
+        base = part * cap
         pos = base
-        lo = p * count // parts
-        hi = (p + 1) * count // parts
+        lo = part * count // parts
+        hi = (part + 1) * count // parts
         q = lo
         while q < hi and pos + n <= base + cap:
             sk = _step_key(key, j0 + q)
             root = min(int(_uniform(sk, 0, 0) * n), n - 1)
-            pos = _rr_one(model, indptr, indices, w, pmax, sk, root, seen, q + 1, buf, pos)
+            stamp = np.int32(q + 1)
+            if classes:
+                pos = _rr_one_classes(indptr, mid, indices, p, inv_lq, sk, root, seen, stamp,
+                                      buf, pos)  # fmt: skip
+            else:
+                pos = _rr_one(model, indptr, indices, w, pmax, sk, root, seen, stamp, buf, pos)
             ends[q] = pos - base
             q += 1
-        done[p] = q - lo
-        used[p] = pos - base
+        done[part] = q - lo
+        used[part] = pos - base
     return buf, ends, done, used
 
 
 @njit(cache=True)
-def _max_coverage(n, offsets, nodes, k):
+def _max_coverage(n, offsets, nodes, k, node_sets):
     """Greedy maximum coverage of the RR sets by ``k`` consumers (ties: lowest index).
 
-    Returns the seeds (int64, shape (k,)) and the sets covered after each pick (int64, (k,)).
+    ``node_sets`` (shape ``nodes.shape``, int32 when the set numbers fit: half the memory
+    traffic of the scatter below) receives the inverted index. Returns the seeds (int64,
+    shape (k,)) and the sets covered after each pick (int64, (k,)).
     """
     n_sets = offsets.shape[0] - 1
     deg = np.zeros(n, dtype=np.int64)
@@ -145,7 +236,6 @@ def _max_coverage(n, offsets, nodes, k):
     for v in range(n):
         node_ptr[v + 1] = node_ptr[v] + deg[v]
     fill = node_ptr[:n].copy()
-    node_sets = np.empty(nodes.shape[0], dtype=np.int64)
     for s in range(n_sets):
         for x in range(offsets[s], offsets[s + 1]):
             v = nodes[x]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .rrsets import RRSets, concat, coverage_greedy, rr_sets
+from .rrsets import RRSets, concat, coverage_greedy, rr_sets, sampler
 from .weights import LiveEdge
 
 __all__ = ["IMMResult", "imm", "imm_theta"]
@@ -161,6 +161,7 @@ def imm(
                 f"{max_sets:,}); the spread is small or epsilon too tight",
             )  # fmt: skip
 
+    sm = sampler(live)  # prepared once for all the calls below
     sets = RRSets(np.zeros(1, np.int64), np.zeros(0, np.int32))
     lower = 1.0
     for i in range(1, max(2, math.ceil(math.log2(n)))):
@@ -168,7 +169,7 @@ def imm(
         theta_i = math.ceil(lam1 / x)
         budget(theta_i, "to bound the optimum")
         mean = sets.nodes.size / sets.count if sets.count else 8.0
-        sets = concat(sets, rr_sets(live, key, sets.count, theta_i - sets.count, mean))
+        sets = concat(sets, rr_sets(sm, key, sets.count, theta_i - sets.count, mean))
         if sets.nodes.size > max_entries:
             raise ConfigError(
                 "seeding.epsilon",
@@ -190,7 +191,7 @@ def imm(
             f"a larger slack: about {theta * mean:,.0f} RR-set entries needed "
             f"(more than {max_entries:,})",
         )
-    final = rr_sets(live, key, _PHASE2, theta, mean)
+    final = rr_sets(sm, key, _PHASE2, theta, mean)
     if final.nodes.size > max_entries:
         raise ConfigError(
             "seeding.epsilon", epsilon, f"a larger slack: RR sets exceed {max_entries:,} entries"

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..rng import _step_key, _uniform
-from ._apply import LOW32, _apply_adoptions_serial, _pick_cause
+from ._apply import LOW32, _apply_adoptions_parallel, _apply_adoptions_serial, _pick_cause
 from ._variants import serial_and_parallel
 
 
@@ -93,5 +93,50 @@ def _cascade_run_serial(run, t, nc, key, block, pow_s, pow_w, by_step):
             run.graph, run.state, run.counts, run.cause, run.community, run.comm_adopters,
             run.new, run.block_lo[:nb], run.block_n[:nb], empty, run.collect, by_step[taken], 1,
         )  # fmt: skip
+        taken += 1
+    return t, nc, taken
+
+
+@njit(cache=True)
+def _cascade_run_mixed(run, t, nc, key, block, pow_s, pow_w, by_step, min_work, parts):
+    """:func:`_cascade_run_serial` for runs whose steps may use threads: each step takes the
+    parallel kernels when its work is at least ``min_work`` (candidates for the decision,
+    about the ties of the new adopters for the update, as :meth:`Engine.step` measures them)
+    and the serial ones otherwise, still without returning to Python between steps.
+    ``parts``: tasks of a parallel update. Same draws and results as the serial loop.
+    """
+    cand, hits = run.collect
+    indptr = run.graph[0]
+    n = indptr.shape[0] - 1
+    ties = indptr[n]
+    empty = np.zeros(0, dtype=np.int64)
+    taken = 0
+    while nc > 0 and taken < by_step.shape[0]:
+        t += 1
+        if nc >= min_work:
+            nb = _cascade_decide_parallel(
+                t, key, block, cand, nc, hits, pow_s, pow_w, run.new, run.block_lo,
+                run.block_n, run.adopted_at, run.cause,
+            )  # fmt: skip
+        else:
+            nb = _cascade_decide_serial(
+                t, key, block, cand, nc, hits, pow_s, pow_w, run.new, run.block_lo,
+                run.block_n, run.adopted_at, run.cause,
+            )  # fmt: skip
+        n_new = 0
+        for b in range(nb):
+            n_new += run.block_n[b]
+        if n_new * ties // max(n, 1) >= min_work:
+            nc = _apply_adoptions_parallel(
+                run.graph, run.state, run.counts, run.cause, run.community, run.comm_adopters,
+                run.new, run.block_lo[:nb], run.block_n[:nb], empty, run.collect,
+                by_step[taken], parts,
+            )  # fmt: skip
+        else:
+            nc = _apply_adoptions_serial(
+                run.graph, run.state, run.counts, run.cause, run.community, run.comm_adopters,
+                run.new, run.block_lo[:nb], run.block_n[:nb], empty, run.collect,
+                by_step[taken], 1,
+            )  # fmt: skip
         taken += 1
     return t, nc, taken
