@@ -84,7 +84,10 @@ class ReferralPlay(Play):
         # even if every friend of theirs who has not bought yet were to buy through them
         # (an upper bound: deg - customer friends, from the engine's counts), most recent
         # buyers first.
-        ref = ref[np.argsort(-m.last_buy[ref], kind="stable")]
+        age = t - m.last_buy[ref]  # in [0, share_days]: a small key, so numpy's stable sort
+        if p.share_days < 2**15:  # is a radix sort (the same order as sorting -last_buy)
+            age = age.astype(np.int16)
+        ref = ref[np.argsort(age, kind="stable")]
         strong, weak = m.engine.adopter_counts(ref)
         open_ = m._degree[ref] - strong - weak
         k = int(np.searchsorted(np.cumsum(open_), left / p.reward, side="right"))
