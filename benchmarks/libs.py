@@ -332,16 +332,21 @@ def _market_args(g, p):
 
 
 def market_ours(g, p, cap):
+    import dataclasses
+
     from diffusion_sim.market.model import MarketModel
     from diffusion_sim.market.params import MarketParams
     from diffusion_sim.seeding import Seeding
 
     rule, budgets = _market_args(g, p)
     seeding = Seeding(random=max(1, g.n // 4000))
+    # the default market (its base at t = 0 included) stated in the simulated consumers: the
+    # graph is the whole market, so budgets are per consumer as the workload says
+    params = dataclasses.replace(MarketParams(), size=g.n)
 
     def once(rep):
         t = time.perf_counter()
-        m = MarketModel(g, rule, MarketParams(), budgets, horizon=p["steps"], seeding=seeding,
+        m = MarketModel(g, rule, params, budgets, horizon=p["steps"], seeding=seeding,
                         seed=rep)  # fmt: skip
         t1 = time.perf_counter()
         r = m.run()
@@ -352,7 +357,7 @@ def market_ours(g, p, cap):
 
     small = type(g).from_edges(200, [0], [1], [1])
     for par in (False, True):  # compile both variants outside the timing
-        MarketModel(small, rule, MarketParams(), budgets, horizon=3, parallel=par, seed=0).run()
+        MarketModel(small, rule, params, budgets, horizon=3, parallel=par, seed=0).run()
     return once
 
 
