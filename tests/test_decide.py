@@ -726,3 +726,25 @@ def test_roi_objective_respects_the_spend_floor():
     assert max(totals) <= 1.0 and min(totals) < 0.9
     best = study.best_trial.user_attrs
     assert abs(best["share_ads"] + best["share_vip"] - 0.6) < 0.1
+
+
+@pytest.mark.parametrize(("even", "diff", "want"), [(-13e3, 27e3, "(the even split loses"),
+                                                     (10e3, 5e3, "(+50%")])  # fmt: skip
+def test_the_best_split_line_gives_a_percentage_only_of_a_profit(tiny_opt, even, diff, want):
+    """+27k over an even split that loses 13k is not '+208 %': the line says it loses."""
+    from dataclasses import replace
+
+    from diffusion_sim.decide.optimize import format_optimization
+
+    f = tiny_opt[3].final.copy()
+    f["rank"] = np.where(f["split"] == "even", 2, 1)
+    f = f.drop_duplicates("rank")  # one best row and the even row
+    f.loc[f["split"] == "even", "incr_profit"] = even
+    f.loc[f["split"] != "even", ["profit_vs_even", "profit_vs_even_low"]] = (diff, diff / 2)
+    res = replace(tiny_opt[3], final=f)
+    line = next(
+        s for s in format_optimization(res, "g", 30).splitlines() if s.startswith("best split")
+    )
+    assert want in line and "more than the even split" in line
+    if even < 0:
+        assert "%" not in line
