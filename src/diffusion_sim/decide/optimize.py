@@ -569,7 +569,7 @@ def plot_optimization(res: Optimization, path, title: str = "") -> Path:
     for k, (_, r) in enumerate(f.iterrows()):
         if r["split"] != "even":
             ax.text(
-                r["incr_profit_high"] / 1e3 + 0.03 * span,
+                max(r["incr_profit_high"], 0.0) / 1e3 + 0.03 * span,  # right of a loss's bar too
                 k,
                 f"{r['profit_vs_even'] / 1e3:+.0f}k "
                 f"[{r['profit_vs_even_low'] / 1e3:+.0f}, {r['profit_vs_even_high'] / 1e3:+.0f}]"
