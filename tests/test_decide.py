@@ -726,3 +726,49 @@ def test_roi_objective_respects_the_spend_floor():
     assert max(totals) <= 1.0 and min(totals) < 0.9
     best = study.best_trial.user_attrs
     assert abs(best["share_ads"] + best["share_vip"] - 0.6) < 0.1
+
+
+@pytest.mark.parametrize(("even", "diff", "want"), [(-13e3, 27e3, "(the even split loses"),
+                                                     (10e3, 5e3, "(+50%")])  # fmt: skip
+def test_the_best_split_line_gives_a_percentage_only_of_a_profit(tiny_opt, even, diff, want):
+    """+27k over an even split that loses 13k is not '+208 %': the line says it loses."""
+    from dataclasses import replace
+
+    from diffusion_sim.decide.optimize import format_optimization
+
+    f = tiny_opt[3].final.copy()
+    f["rank"] = np.where(f["split"] == "even", 2, 1)
+    f = f.drop_duplicates("rank")  # one best row and the even row
+    f.loc[f["split"] == "even", "incr_profit"] = even
+    f.loc[f["split"] != "even", ["profit_vs_even", "profit_vs_even_low"]] = (diff, diff / 2)
+    res = replace(tiny_opt[3], final=f)
+    line = next(
+        s for s in format_optimization(res, "g", 30).splitlines() if s.startswith("best split")
+    )
+    assert want in line and "more than the even split" in line
+    if even < 0:
+        assert "%" not in line
+
+
+def test_the_paired_difference_labels_sit_beside_the_bars(tiny_opt, tmp_path, monkeypatch):
+    """optimize.png: each 'vs even' label lies inside its panel and on no bar (white labels
+    centred in short bars ran off them onto the white background)."""
+    import matplotlib.pyplot as plt
+
+    from diffusion_sim.decide.optimize import plot_optimization
+
+    seen = []
+    monkeypatch.setattr(plt, "close", lambda fig: seen.append(fig))
+    plot_optimization(tiny_opt[3], tmp_path / "o.png")
+    fig = seen[-1] if seen else plt.gcf()
+    ax = next(a for a in fig.axes if a.get_title().startswith("re-evaluated"))
+    r = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if "vs even" in t.get_text()]
+    assert texts and len(texts) == (tiny_opt[3].final["split"] != "even").sum()
+    area = ax.get_window_extent(r)
+    bars = [p.get_window_extent(r) for p in ax.patches]
+    for t in texts:
+        b = t.get_window_extent(r)
+        assert area.contains(b.x0, b.y0) and area.contains(b.x1, b.y1), t.get_text()
+        assert not any(b.overlaps(bar) for bar in bars), t.get_text()
+        assert t.get_color() == "black"

@@ -106,3 +106,17 @@ def test_referral_posts_use_the_tie_class_and_the_sharers_trust():
     h = seen[0][0]
     assert np.allclose(h[1:5], 0.2 * 0.6, rtol=1e-14, atol=0) and h[5] == pytest.approx(0.06)
     assert h[6] == h[7] == 0.0
+
+
+def test_every_recent_buyer_shares_whatever_the_worst_case():
+    """admission=budget: consumers 0 and 6 bought yesterday; a budget of one reward lets both
+    post (reserve would let nobody): all 6 open friends buy, one reward is paid."""
+    g = graph_from(8, strong=[(0, i) for i in range(1, 5)], weak=[(0, 5), (6, 7)])
+    p = _params(referral={"advocacy_strong": 1.0, "advocacy_weak": 1.0},
+                groups={"enabled": False}, product={"repurchase": 0.0})  # fmt: skip
+    m = MarketModel(g, TiesRule(), p, {"referral": 20.0}, horizon=1,
+                    seeding=Seeding(nodes=[0, 6]), seed=0)  # fmt: skip
+    m.last_buy[[0, 6]] = 1
+    r = m.run()
+    assert np.array_equal(np.flatnonzero(m.engine.adopted_at == 1), [1, 2, 3, 4, 5, 7])
+    assert r.tally[1, kern.K_REFERRALS] == 6 and r.spend[1, REFERRAL] == 15.0

@@ -498,11 +498,13 @@ def format_optimization(res: Optimization, graph_name: str, horizon: int) -> str
     if best["split"] == "even":
         lines.append("best split: the even split (no searched split beat it on fresh seeds)")
     else:
-        pct = 100 * best["profit_vs_even"] / abs(even["incr_profit"]) if even["incr_profit"] else 0
+        # a percentage of a loss reads as nonsense (+201 % of -13k): only of a positive profit
+        base = even["incr_profit"]
+        rel = f"{100 * best['profit_vs_even'] / base:+.0f}%" if base > 0 else "the even split loses"
         lines.append(
             f"best split: {best['split']}, incremental profit "
             + _ci(best["profit_vs_even"], best["profit_vs_even_low"], best["profit_vs_even_high"])
-            + f" CNY vs the even split ({pct:+.0f}%"
+            + f" CNY more than the even split ({rel}"
             + ("; not distinguishable at 95 %)" if best["profit_vs_even_low"] <= 0 else ")")
         )
     lines.append(f"use it: diffusion-sim '{res.override()}' 'compare.plays=[none,mix,best]'")
@@ -559,19 +561,26 @@ def plot_optimization(res: Optimization, path, title: str = "") -> Path:
         f"{r['split']}: " + " ".join(f"{s[:4]} {r[f'share_{s}']:.2f}" for s in res.strategies)
         for _, r in f.iterrows()
     ]
+    # the paired difference to the even split right of each bar's interval, in black: inside
+    # a short bar the white label ran off the bar onto the white background
+    x_hi = float(f["incr_profit_high"].max()) / 1e3
+    x_lo = min(0.0, float(f["incr_profit_low"].min()) / 1e3)
+    span = max(x_hi - x_lo, 1e-9)
     for k, (_, r) in enumerate(f.iterrows()):
         if r["split"] != "even":
             ax.text(
-                r["incr_profit"] / 2e3,
+                max(r["incr_profit_high"], 0.0) / 1e3 + 0.03 * span,  # right of a loss's bar too
                 k,
                 f"{r['profit_vs_even'] / 1e3:+.0f}k "
                 f"[{r['profit_vs_even_low'] / 1e3:+.0f}, {r['profit_vs_even_high'] / 1e3:+.0f}]"
                 " vs even",
                 va="center",
-                ha="center",
+                ha="left",
                 fontsize=8,
-                color="white",
+                color="black",
             )
+    ax.set_xlim(x_lo - 0.05 * span, x_hi + 1.0 * span)
+    ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set(

@@ -77,7 +77,9 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
     cx.axhline(comp.budget, color="black", ls="--", lw=0.8, label="budget")
     cx.set(xlabel="day", ylabel="CNY", title="Cumulative spend (mean)")
     cx.grid(alpha=0.3)
-    cx.legend(fontsize=8, loc="upper left")
+    # below the axis: inside, it covered the budget line and the spend curves near it
+    cx.legend(fontsize=8, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              frameon=False)  # fmt: skip
 
     causes = comp.causes()
     width = 0.38
@@ -110,7 +112,9 @@ def plot_comparison(comp: Comparison, path, title: str = "") -> Path:
         ylabel="customers (mean)",
         title="Customers by true cause (left) vs channel code (right); true ROI vs codes' ROI",
     )
-    dx.legend(fontsize=7, ncol=2, loc="upper left")
+    # below the axis, not inside: inside it covered the first plays' bars and ROI labels
+    dx.legend(fontsize=7, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              frameon=False)  # fmt: skip
     dx.grid(alpha=0.3, axis="y")
 
     if title:
