@@ -56,8 +56,13 @@ __all__ = [
 ]
 
 #: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
-#: than they save.
-PARALLEL_MIN = 16_384
+#: than they save. A pass over the default job's 20,000 consumers takes 0.1-0.3 ms a day, so
+#: threads could save at most ~0.1 ms a day there, less over the whole job than compiling and
+#: loading the threaded kernels costs (~4 s of CPU cold, ~2 s each warm start); measured on a
+#: loaded 2-core machine, the threaded market ran 0.07x as fast at 20,000 consumers, 0.2x at
+#: 100,000 and 0.7x at 1,000,000 (results/benchmarks/latest.md, start-up). Results are the
+#: same either way.
+PARALLEL_MIN = 65_536
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
