@@ -56,13 +56,12 @@ __all__ = [
 ]
 
 #: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
-#: than they save. A pass over the default job's 20,000 consumers takes 0.1-0.3 ms a day, so
-#: threads could save at most ~0.1 ms a day there, less over the whole job than compiling and
-#: loading the threaded kernels costs (~4 s of CPU cold, ~2 s each warm start); measured on a
-#: loaded 2-core machine, the threaded market ran 0.07x as fast at 20,000 consumers, 0.2x at
-#: 100,000 and 0.7x at 1,000,000 (results/benchmarks/latest.md, start-up). Results are the
-#: same either way.
-PARALLEL_MIN = 65_536
+#: than they save. Measured on a 2-core machine with one core free (social_commerce benchmark,
+#: 180 days, every strategy on): at 20,000 consumers (the default job) threads made a run 1-2 %
+#: faster, less over the whole job than compiling and loading the threaded kernels costs (~4 s
+#: of CPU cold, slower loads from the cache on every start), and 12x slower once the other core
+#: got busy; at 50,000 they made it ~10 % faster. Results are the same either way.
+PARALLEL_MIN = 32_768
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 
