@@ -207,8 +207,75 @@ print(f'{{"import_s": {t1 - t0}, "first_calls_s": {t2 - t1}, "total_s": {t2 - t0
 """
 
 
-def bench_cold_start(w: dict, n: int, reps: int) -> dict:
-    out = {"n": n, "runs": []}
+# The default job (`diffusion-sim` with no arguments) shortened to 1 replication of 30 days: it
+# compiles the same kernels as the full job (checked: the same 68 compilations before issue 9's
+# start-up work, 50 after), so its empty-cache run measures the default job's compile time.
+_DEFAULT_ARGS = ["sim.progress=false", "sim.replications=1", "sim.steps=30"]
+_DEFAULT_CODE = """
+import json, os, resource, sys, tempfile, time
+t0 = time.perf_counter()
+from numba.core import event
+
+class Compiles(event.Listener):
+    # CPU seconds of each compilation, its nested compilations (callees) excluded
+    def __init__(self):
+        self.stack, self.cost = [], {}
+    def on_start(self, ev):
+        self.stack.append([time.process_time(), 0.0])
+    def on_end(self, ev):
+        t, inner = self.stack.pop()
+        dt = time.process_time() - t
+        if self.stack:
+            self.stack[-1][1] += dt
+        fn = getattr(ev.data["dispatcher"], "py_func", None)
+        name = f"{fn.__module__}.{fn.__qualname__}" if fn is not None else "?"
+        c = self.cost.setdefault(name, [0.0, 0])
+        c[0] += dt - inner
+        c[1] += 1
+
+rec = Compiles()
+event.register("numba:compile", rec)
+load0 = os.getloadavg()[0]
+with tempfile.TemporaryDirectory() as d:
+    sys.argv = ["diffusion-sim", f"hydra.run.dir={d}", *json.loads(sys.argv[1])]
+    import numba
+    from diffusion_sim import cli
+    try:
+        cli.main()
+    except SystemExit as e:
+        if e.code:
+            raise
+ru = resource.getrusage(resource.RUSAGE_SELF)
+top = sorted(rec.cost.items(), key=lambda kv: -kv[1][0])
+print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": ru.ru_utime + ru.ru_stime,
+                  "compile_cpu_s": sum(c for c, _ in rec.cost.values()),
+                  "compiles": sum(k for _, k in rec.cost.values()), "functions": len(rec.cost),
+                  "threads": numba.get_num_threads(), "load": [load0, os.getloadavg()[0]],
+                  "top": [[name, c, k] for name, (c, k) in top[:15]]}))
+"""
+
+
+def _default_job_cold(reps: int) -> list[dict]:
+    """The default job from an empty numba cache, then again from the warm one."""
+    runs = []
+    for _ in range(reps):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            pair = {}
+            for label in ("empty_cache", "warm_cache"):
+                res = subprocess.run(
+                    [sys.executable, "-c", _DEFAULT_CODE, json.dumps(_DEFAULT_ARGS)],
+                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+                )  # fmt: skip
+                if res.returncode != 0:
+                    raise RuntimeError(res.stderr[-2000:])
+                pair[label] = json.loads(res.stdout.strip().splitlines()[-1])
+            runs.append(pair)
+    return runs
+
+
+def bench_cold_start(w: dict, n: int, reps: int, full_job: bool = True) -> dict:
+    out = {"n": n, "runs": [], "default_job_cold": _default_job_cold(reps)}
     for _ in range(reps):
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
@@ -226,6 +293,8 @@ def bench_cold_start(w: dict, n: int, reps: int) -> dict:
                     raise RuntimeError(res.stderr[-2000:])
                 runs[label] = json.loads(res.stdout.strip().splitlines()[-1])
             out["runs"].append(runs)
+    if not full_job:
+        return out
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         res = subprocess.run([sys.executable, "-m", "diffusion_sim", f"hydra.run.dir={d}",
@@ -268,11 +337,31 @@ def to_markdown(report: dict) -> str:
                     f"{e['import_s']:.1f} s + first calls {e['first_calls_s']:.1f} s); warm cache "
                     f"{c['total_s']:.1f} s (first calls {c['first_calls_s']:.1f} s)"
                 )
-            lines.append(
-                f"- default job end to end (`diffusion-sim`: the comparison of 5 plays × 20 "
-                f"replications on 20,000 consumers, 180 days; warm cache): "
-                f"{res['default_job_s']:.1f} s, {'ok' if res['default_job_ok'] else 'FAILED'}"
-            )
+            for k, r in enumerate(res.get("default_job_cold", [])):
+                e, c = r["empty_cache"], r["warm_cache"]
+                lines.append(
+                    f"- default job, run {k + 1} (`diffusion-sim {' '.join(_DEFAULT_ARGS)}`: "
+                    f"the same kernels as the full job; {e['threads']} numba thread(s), load "
+                    f"{e['load'][0]:.1f}–{e['load'][1]:.1f} on {os.cpu_count()} cores): empty "
+                    f"cache {e['wall_s']:.1f} s wall, {e['cpu_s']:.1f} s CPU, of which compiling "
+                    f"{e['compile_cpu_s']:.1f} s CPU ({e['compiles']} compilations of "
+                    f"{e['functions']} functions); warm cache {c['wall_s']:.1f} s wall, "
+                    f"{c['cpu_s']:.1f} s CPU"
+                )
+            runs = res.get("default_job_cold", [])
+            if runs:
+                top = runs[0]["empty_cache"]["top"]
+                lines.append(
+                    "- its costliest compilations (CPU s, callees excluded; × specialisations): "
+                    + ", ".join(f"`{name.split('.<locals>')[0].rsplit('.', 1)[-1]}` {c:.2f}"
+                                + (f" ×{k}" if k > 1 else "") for name, c, k in top[:10])
+                )  # fmt: skip
+            if "default_job_s" in res:
+                lines.append(
+                    f"- default job end to end (`diffusion-sim`: the comparison of 5 plays × 20 "
+                    f"replications on 20,000 consumers, 180 days; warm cache): "
+                    f"{res['default_job_s']:.1f} s, {'ok' if res['default_job_ok'] else 'FAILED'}"
+                )
             lines.append("")
             continue
         lines += [
@@ -320,6 +409,11 @@ def main(argv=None) -> None:
     ap.add_argument("--libs")
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--cap", type=float, default=20.0)
+    ap.add_argument(
+        "--no-full-job",
+        action="store_true",
+        help="cold_start: leave out the full default job (minutes under load)",
+    )
     a = ap.parse_args(argv)
     if a.worker:
         libs_ = a.libs.split(",")
@@ -344,7 +438,7 @@ def main(argv=None) -> None:
         cap = w["quick_cap_s"] if a.quick else w["cap_s"]
         print(f"[bench] {w['name']} sizes={sizes} reps={reps}", file=sys.stderr, flush=True)
         if w["name"] == "cold_start":
-            res = bench_cold_start(w, sizes[0], reps)
+            res = bench_cold_start(w, sizes[0], reps, full_job=not a.no_full_job)
         elif w["name"] == "graph_generation":
             res = {"sizes": [bench_generation(w, n, reps) for n in sizes]}
         else:

@@ -109,8 +109,8 @@ WORKLOADS = [
     },
     {
         "name": "cold_start",
-        "title": "Start-up: import + first run of every kernel (engine and market), empty numba "
-        "cache vs warm cache",
+        "title": "Start-up: import + first run of every kernel (engine and market), and the "
+        "default job, empty numba cache vs warm cache",
         "graph": {"kind": "clustered", "seed": 6},
         "params": {},
         "libraries": ["diffusion_sim"],

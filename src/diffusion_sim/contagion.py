@@ -57,15 +57,19 @@ __all__ = [
 ]
 
 #: Below this many consumers (or ties) to examine, a step runs serially: threads cost more
-#: than they save.
-PARALLEL_MIN = 16_384
+#: than they save. Measured on a 2-core machine with one core free (social_commerce benchmark,
+#: 180 days, every strategy on): at 20,000 consumers (the default job) threads made a run 1-2 %
+#: faster, less over the whole job than compiling and loading the threaded kernels costs (~4 s
+#: of CPU cold, slower loads from the cache on every start), and 12x slower once the other core
+#: got busy; at 50,000 they made it ~10 % faster. Results are the same either way.
+PARALLEL_MIN = 32_768
 #: Work (candidates, or ties of new adopters) from which a step of the ``cascade`` rule uses
-#: threads. Kept at ``PARALLEL_MIN``: on a quiet 2-core machine the threaded steps gave the
+#: threads: 16,384, the old threshold. On a quiet 2-core machine the threaded steps gave the
 #: best cascade times at 100k and 1M consumers (benchmarks), while with the other core busy
 #: the serial loop was 2-7x faster than threaded steps at 100k (a threaded step then costs
 #: ~5-10 ms of waiting); :func:`diffusion_sim.threads.choose_threads` gives a job one thread
 #: on a loaded machine, which selects the serial loop.
-CASCADE_PARALLEL_MIN = PARALLEL_MIN
+CASCADE_PARALLEL_MIN = 16_384
 #: Most parts the neighbour updates of a step are split into (one task each).
 MAX_PARTS = 64
 

@@ -9,6 +9,7 @@ gives the same result as ``np.sort``.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 _SHORT = 24  # rows up to this length: insertion sort (fewer moves than a heap for small d)
@@ -33,6 +34,8 @@ def _sift_down(a, lo, root, end):
 @njit(cache=True)
 def sort_range(a, lo, hi):
     """Sort ``a[lo:hi]`` in place, ascending."""
+    # plain int64 bounds: a literal 0 from a caller would compile _sift_down once more
+    lo = np.int64(lo)
     d = hi - lo
     if d <= _SHORT:
         for k in range(lo + 1, hi):
@@ -47,4 +50,4 @@ def sort_range(a, lo, hi):
         _sift_down(a, lo, root, d)
     for end in range(d - 1, 0, -1):
         a[lo], a[lo + end] = a[lo + end], a[lo]
-        _sift_down(a, lo, 0, end)
+        _sift_down(a, lo, np.int64(0), end)

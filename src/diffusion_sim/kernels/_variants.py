@@ -13,6 +13,11 @@ import types
 
 from numba import njit
 
+#: Every threaded dispatcher made here. numba compiles a dispatcher on its first call, so a run
+#: whose passes all stay serial (one thread, or passes below ``PARALLEL_MIN`` consumers)
+#: compiles none of them; ``tests/test_startup.py`` checks it.
+PARALLEL_VARIANTS: list = []
+
 
 def _renamed(fn, name: str):
     copy = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
@@ -26,4 +31,5 @@ def serial_and_parallel(fn):
     """Return ``(serial, parallel)`` cached dispatchers compiled from ``fn``."""
     serial = njit(cache=True)(_renamed(fn, f"{fn.__name__}_serial"))
     parallel = njit(cache=True, parallel=True)(_renamed(fn, f"{fn.__name__}_parallel"))
+    PARALLEL_VARIANTS.append(parallel)
     return serial, parallel

@@ -428,7 +428,10 @@ def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     sk = _step_key(key, 4 * t)
     n_muted = flows.n_muted
     for b in prange(n_muted.shape[0]):
-        n_muted[b] = _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra)
+        # prange's index is unsigned in the threaded variant: cast, so the one int64
+        # specialisation of _prepare_range serves both variants (each costs ~1.5 s to compile)
+        bi = np.int64(b)
+        n_muted[b] = _prepare_range(bi, block, t, sk, P, eng, brand, groups, plan, flows, extra)
 
 
 _prepare_serial, _prepare_parallel = serial_and_parallel(_prepare)
