@@ -120,7 +120,8 @@ def _get(tree, key):
 
 def test_a_python_comparison_with_the_defaults_is_the_command_lines():
     """README's Python example on a small sample gives the numbers of ``diffusion-sim``'s
-    default comparison, bit for bit (continuation off on both sides, for speed)."""
+    default comparison, bit for bit (continuation off and two plays on both sides, for speed;
+    the mix funds VIP, ads and bridging)."""
     from dataclasses import replace
 
     from diffusion_sim.contagion import TiesRule
@@ -129,7 +130,8 @@ def test_a_python_comparison_with_the_defaults_is_the_command_lines():
     from diffusion_sim.market.params import Compare, MarketParams, Value
     from diffusion_sim.seeding import Seeding
 
-    over = ["graph.n=2000", "sim.steps=20", "sim.replications=2", "market.value.long_horizon=0"]
+    over = ["graph.n=2000", "sim.steps=20", "sim.replications=2", "market.value.long_horizon=0",
+            "compare.plays=[none,mix]"]  # fmt: skip
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
         spec = cfgmod.build(compose(config_name="config", overrides=over))
     cli = compare(spec.make_graph(), spec.rule, spec.market, spec.plan, horizon=spec.steps,
@@ -137,7 +139,8 @@ def test_a_python_comparison_with_the_defaults_is_the_command_lines():
     g = clustered(2000, group_size=10, weak_ties=2.0, seed=0)
     rule = TiesRule(alpha=2e-5, beta_strong=3.5e-4, beta_weak=7e-5)  # README's rule
     market = replace(MarketParams(), value=Value(long_horizon=0))
-    py = compare(g, rule, market, Compare(), horizon=20, replications=2, seed=0,
+    plan = Compare(plays=["none", "mix"])
+    py = compare(g, rule, market, plan, horizon=20, replications=2, seed=0,
                  seeding=Seeding(random=10))  # fmt: skip
     assert spec.rule == rule
     assert py.per_replication().equals(cli.per_replication())
