@@ -45,3 +45,22 @@ def test_threaded_settle_equals_serial_on_a_busy_market():
     for k in a:
         assert np.array_equal(a[k], b[k]), k
     assert runs[0]._n_groups[0] > 10
+
+
+def test_a_vip_member_whose_failure_breaks_the_tie_and_who_exits_the_same_day_leaves_once():
+    """Every purchase fails without recovery and every follower exits at once: each VIP member
+    who buys loses the strong tie and leaves the brand the same day; the VIP groups' counts
+    stay equal to their members (the member leaves its VIP group once)."""
+    p = _params(vip={"min_purchases": 1, "capacity": 3}, trust={"recovery": False},
+                product={"service_failure": 1.0, "repurchase": 0.2},
+                groups={"exit_rate": 1.0})  # fmt: skip
+    m = MarketModel(_graph(n=3000), RULE, p, {"vip": 50_000.0}, horizon=30,
+                    seeding=Seeding(random=300), seed=3)  # fmt: skip
+    broke = 0
+    for _ in range(30):
+        strong = m.rel == 2
+        m.step()
+        broke += int((strong & m.churned).sum())
+        members = np.bincount(m.vip_group[m.vip_group >= 0], minlength=m.vip_count.size)
+        assert np.array_equal(members, m.vip_count)
+    assert broke > 0  # the case occurred

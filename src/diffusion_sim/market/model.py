@@ -176,7 +176,7 @@ class MarketModel(DiffusionModel):
         nblocks = (n + BLOCK - 1) // BLOCK
         self._tally_blocks = np.zeros((nblocks, kern.N_TALLY), np.int64)
         self._settle_scratch = SettleScratch(
-            BLOCK, np.empty(EV_PER_CONSUMER * n, np.int64), np.empty(EV_PER_CONSUMER * n, np.int8),
+            BLOCK, np.empty(EV_PER_CONSUMER * n, np.int32), np.empty(EV_PER_CONSUMER * n, np.int8),
             *(np.zeros(nblocks, np.int64) for _ in range(3)),
             np.zeros((nblocks, len(Cause)), np.int64), np.zeros((nblocks, 4), np.int64),
         )  # fmt: skip

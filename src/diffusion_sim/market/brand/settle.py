@@ -89,23 +89,26 @@ def _leave(i, rel, churned, group, group_count, vip_group, vip_count):
         vip_group[i] = -1
 
 
-# kinds of the events a consumer's settlement leaves for the serial finish, in the order the
-# consumer makes them: they touch counts shared by groups, and who joins which customer group
-# depends on every earlier consumer's joins and exits
-EV_VIP_LEFT = np.int8(0)  # value: VIP group that lost a member (an unrecovered failure)
-EV_SHARE = np.int8(1)  # value: customer group that gets a share tomorrow
-EV_JOIN = np.int8(2)  # value: consumer who joins the newest customer group
-EV_EXIT = np.int8(3)  # value: customer group (low 32 bits) and VIP group (high 32) + 1 each
-EV_PER_CONSUMER = 3  # at most a failure, a share and a join or an exit
+# Kinds of the events a consumer's settlement leaves for the serial finish: they touch counts
+# shared by groups, and who joins which customer group depends on every earlier consumer's
+# joins and exits, so the finish applies them in consumer order. Each event is (kind,
+# consumer); the finish reads the consumer's groups, which only its own later events change.
+EV_VIP_LEFT = np.int8(0)  # an unrecovered failure broke a VIP member's strong tie
+EV_SHARE = np.int8(1)  # a purchase shown in the buyer's customer group (a share tomorrow)
+EV_JOIN = np.int8(2)  # a new follower joins the newest customer group
+EV_EXIT = np.int8(3)  # a follower leaves the brand (its groups, as _leave)
+#: At most a share, then one of the others (a join needs no relationship, a broken VIP tie
+#: leaves a follower, and an exit also leaves the VIP group)
+EV_PER_CONSUMER = 2
 
 
 class SettleScratch(NamedTuple):
     """Per-block results of the parallel settle pass, combined by its serial finish: event
-    slots (``EV_PER_CONSUMER`` per consumer, from ``3 lo``), and each block's counts of buyers,
+    slots (``EV_PER_CONSUMER`` per consumer, from ``EV_PER_CONSUMER * lo``; consumer ids, int32), and each block's counts of buyers,
     events and recovered failures, new customers by channel and levels."""
 
     block: int
-    ev_val: np.ndarray
+    ev_who: np.ndarray
     ev_kind: np.ndarray
     block_nb: np.ndarray
     block_ne: np.ndarray
@@ -131,7 +134,7 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
     buyers = out.buyers
     tally = flows.tally_blocks[b]
     channel_new = scratch.channel_blocks[b]
-    ev_val, ev_kind = scratch.ev_val, scratch.ev_kind
+    ev_who, ev_kind = scratch.ev_who, scratch.ev_kind
     block = scratch.block
     lo = b * block
     hi = min(state.shape[0], lo + block)
@@ -143,6 +146,7 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
     groups_on = P[P_GROUPS_ON] != 0.0
     n_weak = n_strong = n_churned = n_repeat = 0
     for i in range(lo, hi):
+        vip_left = False
         if state[i] == ADOPTED:
             bought = False
             if adopted_at[i] == t:
@@ -196,19 +200,14 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
                         n_recovered += 1
                     elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
                         rel[i] = WEAK
-                        v = vip_group[i]
-                        if v >= 0:
-                            ev_kind[e0 + ne] = EV_VIP_LEFT
-                            ev_val[e0 + ne] = v
-                            ne += 1
-                            vip_group[i] = -1
+                        vip_left = vip_group[i] >= 0  # (its event after the share's)
                     trust[i] = max(0.0, trust[i] - loss)
                 else:
                     trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
                 g = group[i]
                 if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
                     ev_kind[e0 + ne] = EV_SHARE
-                    ev_val[e0 + ne] = g
+                    ev_who[e0 + ne] = i
                     ne += 1
         if follow_new[i]:
             follow_new[i] = 0
@@ -217,18 +216,21 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
                 tally[K_NEW_FOLLOWERS] += 1
                 if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
                     ev_kind[e0 + ne] = EV_JOIN
-                    ev_val[e0 + ne] = i
+                    ev_who[e0 + ne] = i
                     ne += 1
                     touch[i] = C_GROUP
         elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
             tally[K_EXITS] += 1
             ev_kind[e0 + ne] = EV_EXIT
-            ev_val[e0 + ne] = np.int64(group[i] + 1) | (np.int64(vip_group[i] + 1) << 32)
+            ev_who[e0 + ne] = i
             ne += 1
-            rel[i] = ABSENT  # as _leave, with the shared counts in the finish
+            vip_left = False  # (the exit leaves the VIP group too)
+            rel[i] = ABSENT  # as _leave; the groups in the finish
             churned[i] = True
-            group[i] = -1
-            vip_group[i] = -1
+        if vip_left:
+            ev_kind[e0 + ne] = EV_VIP_LEFT
+            ev_who[e0 + ne] = i
+            ne += 1
         # levels after the day: followers, VIP members, churned, repeat customers
         r = rel[i]
         n_weak += r == WEAK
@@ -258,7 +260,8 @@ _settle_blocks_serial, _settle_blocks_parallel = serial_and_parallel(_settle_blo
 def _settle_finish(P, brand, groups, flows, out, scratch):
     """Serial part of settle: the blocks' lists closed up in consumer order, their counts
     summed, and their events applied in consumer order. Returns (buyers, recovered)."""
-    group, vip_count = brand.group, groups.vip_count
+    rel, churned, group, vip_group = brand.rel, brand.churned, brand.group, brand.vip_group
+    vip_count = groups.vip_count
     group_count, n_groups, next_shares = groups.group_count, groups.n_groups, groups.next_shares
     buyers, channel_new, tally, levels = out
     tally_blocks = flows.tally_blocks
@@ -283,25 +286,21 @@ def _settle_finish(P, brand, groups, flows, out, scratch):
         e0 = EV_PER_CONSUMER * lo
         for a in range(e0, e0 + scratch.block_ne[b]):
             kind = scratch.ev_kind[a]
-            x = scratch.ev_val[a]
-            if kind == EV_VIP_LEFT:
-                vip_count[x] -= 1
-            elif kind == EV_SHARE:
-                next_shares[x] += 1
+            i = scratch.ev_who[a]
+            if kind == EV_SHARE:
+                next_shares[group[i]] += 1
             elif kind == EV_JOIN:  # the newest group, or a new one when it is full
                 ng = n_groups[0]
                 if ng == 0 or group_count[ng - 1] >= cap:
                     ng += 1
                     n_groups[0] = ng
-                group[x] = ng - 1
+                group[i] = ng - 1
                 group_count[ng - 1] += 1
+            elif kind == EV_VIP_LEFT:
+                vip_count[vip_group[i]] -= 1
+                vip_group[i] = -1
             else:  # EV_EXIT
-                g = (x & 0xFFFFFFFF) - 1
-                v = (x >> 32) - 1
-                if g >= 0:
-                    group_count[g] -= 1
-                if v >= 0:
-                    vip_count[v] -= 1
+                _leave(i, rel, churned, group, group_count, vip_group, vip_count)
     return nb, n_rec
 
 
