@@ -104,8 +104,9 @@ EV_PER_CONSUMER = 2
 
 class SettleScratch(NamedTuple):
     """Per-block results of the parallel settle pass, combined by its serial finish: event
-    slots (``EV_PER_CONSUMER`` per consumer, from ``EV_PER_CONSUMER * lo``; consumer ids, int32), and each block's counts of buyers,
-    events and recovered failures, new customers by channel and levels."""
+    slots (``EV_PER_CONSUMER`` per consumer from ``EV_PER_CONSUMER * lo``; consumer ids,
+    int32), and each block's counts of buyers, events and recovered failures, new customers
+    by channel and levels."""
 
     block: int
     ev_who: np.ndarray
