@@ -72,7 +72,7 @@ class Brand(NamedTuple):
 
 class GroupArrays(NamedTuple):
     """Customer and VIP groups: member counts, today's shares per group; today's joint
-    campaign posts reaching each consumer, shape (n, 2): column 0 through their customer
+    campaign posts reaching each consumer, shape (n, 2) int32: column 0 through their customer
     group, column 1 in their social community (bridges' joint campaigns), or (0, 2) on a
     day without posts."""
 

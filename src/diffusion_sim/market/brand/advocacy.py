@@ -96,7 +96,7 @@ def advocacy_pass(model, t: int) -> int:
             kinds.append(posts[1])
     if not parts:
         return 0
-    src = np.concatenate(parts)
+    src = np.concatenate(parts).astype(np.int64, copy=False)  # one specialisation
     if src.size == 0:
         return 0
     kind = np.concatenate(kinds)

@@ -79,7 +79,7 @@ class AdvocatesPlay(Play):
         self.row = np.zeros(n, np.int8)  # advocates' table row (0: not an advocate)
         self.until = np.zeros(n, np.int32)  # last day of each advocate's campaign
         self.campaign_end = 0  # last day any advocate posts
-        self.joint = np.zeros((n, 2), np.int64)  # today's joint posts reaching each consumer
+        self.joint = np.zeros((n, 2), np.int32)  # today's joint posts reaching each consumer
         self._joint_dirty = False
         self._ids = np.zeros(0, np.int64)  # the advocates (recruited at start)
 

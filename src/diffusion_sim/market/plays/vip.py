@@ -101,8 +101,8 @@ class VipPlay(Play):
     def __init__(self, model):
         super().__init__(model)
         n = model.graph.n
-        self._members_buf = np.empty(n, np.int64)
-        self._eligible_buf = np.empty(n, np.int64)
+        self._members_buf = np.empty(n, np.int32)  # (ids < 2**31: half the memory)
+        self._eligible_buf = np.empty(n, np.int32)  # (ids < 2**31: half the memory)
         self._none = np.zeros(0, np.int64)
         self.members = self._none
         self.n_groups = 0
