@@ -177,6 +177,8 @@ def test_boolean_keys_come_from_the_schemas():
         "market.groups.enabled=true,false",
         "sim.steps=3",
         "plot",
+        "plot=${oc.env:NO_PLOT,false}",
+        "plot=choice(true,false)",
     ):
         check_bool_overrides([ok])  # accepted
 

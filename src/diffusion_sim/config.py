@@ -295,7 +295,7 @@ def check_bool_overrides(overrides: list[str]) -> None:
         key = key.lstrip("+~")
         if not eq or key not in keys:
             continue
-        if "(" in value:  # a sweep function (choice(...), range(...)): Hydra checks those
+        if "(" in value or "${" in value:  # sweep functions, interpolations: Hydra's to resolve
             continue
         allowed = ("true", "false", "null") if key in optional else ("true", "false")
         for v in value.split(","):  # a sweep: every value
