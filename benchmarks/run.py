@@ -255,18 +255,17 @@ print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": ru.ru_utime + ru.
 """
 
 
-def _default_job_cold(reps: int) -> list[dict]:
-    """The default job from an empty numba cache, then again from the warm one."""
+def _cold_then_warm(argv: list[str], reps: int) -> list[dict]:
+    """``reps`` pairs of runs of ``python argv``: from an empty numba cache, then from the
+    cache that run filled; each run prints its measurements as JSON on its last line."""
     runs = []
     for _ in range(reps):
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
             pair = {}
             for label in ("empty_cache", "warm_cache"):
-                res = subprocess.run(
-                    [sys.executable, "-c", _DEFAULT_CODE, json.dumps(_DEFAULT_ARGS)],
-                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
-                )  # fmt: skip
+                res = subprocess.run([sys.executable, *argv], cwd=ROOT, env=env,
+                                     capture_output=True, text=True, timeout=900)  # fmt: skip
                 if res.returncode != 0:
                     raise RuntimeError(res.stderr[-2000:])
                 pair[label] = json.loads(res.stdout.strip().splitlines()[-1])
@@ -275,24 +274,9 @@ def _default_job_cold(reps: int) -> list[dict]:
 
 
 def bench_cold_start(w: dict, n: int, reps: int, full_job: bool = True) -> dict:
-    out = {"n": n, "runs": [], "default_job_cold": _default_job_cold(reps)}
-    for _ in range(reps):
-        with tempfile.TemporaryDirectory() as cache:
-            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-            runs = {}
-            for label in ("empty_cache", "warm_cache"):
-                res = subprocess.run(
-                    [sys.executable, "-c", _COLD_CODE],
-                    cwd=ROOT,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=900,
-                )
-                if res.returncode != 0:
-                    raise RuntimeError(res.stderr[-2000:])
-                runs[label] = json.loads(res.stdout.strip().splitlines()[-1])
-            out["runs"].append(runs)
+    # the default job from an empty numba cache, then again from the warm one; then every kernel
+    job = _cold_then_warm(["-c", _DEFAULT_CODE, json.dumps(_DEFAULT_ARGS)], reps)
+    out = {"n": n, "runs": _cold_then_warm(["-c", _COLD_CODE], reps), "default_job_cold": job}
     if not full_job:
         return out
     t = time.perf_counter()

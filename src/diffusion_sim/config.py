@@ -245,20 +245,21 @@ _CONTAGION_SCHEMAS = {
 }
 
 
-def bool_keys() -> frozenset[str]:
-    """Dotted keys of every boolean field of the schemas (``plot``, ``market.groups.enabled``).
+def bool_keys() -> dict[str, bool]:
+    """Dotted keys of every boolean field of the schemas (``plot``, ``market.groups.enabled``),
+    each mapped to whether it may also be null (``sim.parallel``).
 
     OmegaConf turns any integer into a boolean (``market.groups.enabled=3`` becomes true), so
     the command line checks these keys itself (:func:`check_bool_overrides`).
     """
     import typing
 
-    out = set()
+    out = {}
 
     def walk(cls, prefix):
         for name, tp in typing.get_type_hints(cls).items():
             if tp in (bool, bool | None):
-                out.add(prefix + name)
+                out[prefix + name] = tp is not bool
             elif is_dataclass(tp):
                 walk(tp, f"{prefix}{name}.")
 
@@ -266,7 +267,7 @@ def bool_keys() -> frozenset[str]:
     for group, schemas in (("graph", _GRAPH_SCHEMAS), ("contagion", _CONTAGION_SCHEMAS)):
         for node in schemas.values():
             walk(node, f"{group}.")
-    return frozenset(out)
+    return out
 
 
 def check_bool_overrides(overrides: list[str]) -> None:
@@ -278,18 +279,7 @@ def check_bool_overrides(overrides: list[str]) -> None:
     ConfigError
         Naming the key, the value and what is allowed.
     """
-    import typing
-
     keys = bool_keys()
-    optional = set()
-    for k in keys:  # which of them may be null
-        cls, *path = [Config, *k.split(".")]
-        if path[0] in ("graph", "contagion"):
-            continue
-        for part in path[:-1]:
-            cls = typing.get_type_hints(cls)[part]
-        if typing.get_type_hints(cls)[path[-1]] == bool | None:
-            optional.add(k)
     for a in overrides:
         key, eq, value = a.partition("=")
         key = key.lstrip("+~")
@@ -297,7 +287,7 @@ def check_bool_overrides(overrides: list[str]) -> None:
             continue
         if "(" in value or "${" in value:  # sweep functions, interpolations: Hydra's to resolve
             continue
-        allowed = ("true", "false", "null") if key in optional else ("true", "false")
+        allowed = ("true", "false", "null") if keys[key] else ("true", "false")
         for v in value.split(","):  # a sweep: every value
             if v.strip().lower() not in allowed:
                 raise ConfigError(key, v, " or ".join(allowed))
