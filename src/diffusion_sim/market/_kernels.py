@@ -104,6 +104,7 @@ class Plan(NamedTuple):
     flag: np.ndarray
     live_today: np.ndarray  # viewers of today's livestream session (cleared here)
     live_h: float  # a viewer's hazard of buying during the session
+    dense: bool  # visit every consumer today (else only those marked in ``Flows.visit``)
 
 
 class Flows(NamedTuple):
@@ -114,6 +115,7 @@ class Flows(NamedTuple):
     muted: np.ndarray
     n_muted: np.ndarray
     tally_blocks: np.ndarray
+    visit: np.ndarray  # consumers the next prepare pass must visit (uint8; see _prepare)
 
 
 #: The engine's extra inputs, written by the prepare pass: hazard, its cause, the trust
@@ -277,9 +279,14 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     view_pow = np.empty(N_POW)
     for a in range(N_POW):
         view_pow[a] = P[P_VIEW_DECAY] ** a
+    visit, dense = flows.visit, plan.dense
+    gb_need = P[P_GB_NEED]
     nm = 0
     for i in range(lo, hi):
+        if not dense and visit[i] == 0:
+            continue  # nothing reaches this consumer today (see _prepare)
         adopted = state[i] == ADOPTED
+        trust_moved = False
         if not adopted:  # (the engine reads its inputs for non-customers only)
             m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
         bcast_rx[i] = 0
@@ -328,6 +335,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 n_mkt += 1
                 x_sum += mkt
                 trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
+                trust_moved = True
                 hb = min(1.0, P[P_BCAST_CONV] * P[P_BCAST_RESP])  # grows with the share
                 if not adopted and hb > 0.0:
                     ib = nh  # (scaled by the member's engagement after today's messages)
@@ -382,6 +390,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     muted[lo + nm] = i  # leaves its groups in the serial finish
                     if P[P_MUTE_LOSS] > 0.0:  # annoyed: the brand loses trust capital
                         trust[i] = max(0.0, trust[i] - P[P_MUTE_LOSS])
+                        trust_moved = True
                     nm += 1
                     follow_new[i] = 0
         if ib >= 0 and P[P_ENGAGE] != 0.0:  # an engaged member reads the broadcast
@@ -412,6 +421,20 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     pick = c
                     break
             c_x[i] = cz[pick]
+        # whether tomorrow's pass must visit this consumer even if no play marks it: an
+        # engine input to clear or recompute (h, its channel; m after a change of trust), or
+        # an exposure that lasts (a group's shares, a coupon, the view-through window, friends
+        # who bought for a group-buy)
+        visit[i] = (h_x[i] != 0.0 or c_x[i] != C_NONE) or (
+            not adopted
+            and (
+                trust_moved
+                or g >= 0
+                or coupon_until[i] > t
+                or (view_on and t + 1 - last_ad[i] < vdays)
+                or recent[i] >= gb_need
+            )
+        )
     return nm
 
 
@@ -424,6 +447,16 @@ def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     each consumer's own records (awareness, touches, quotas, fatigue). Blocks of ``block``
     consumers are independent, so the serial and parallel variants give the same result;
     :func:`_finish_prepare` then applies what is shared (counts, group sizes, the tally).
+
+    **Sparse days.** Unless ``plan.dense``, only consumers marked in ``flows.visit`` are
+    visited: for any other the pass would change nothing. Plays mark what they reach today
+    (impressions, coupons issued, advocacy targets, live viewers, trust they changed, new
+    group members, friends who made a group-buy ready), and each visited consumer is kept
+    marked while an exposure lasts or an engine input needs rewriting (the rule at the end of
+    :func:`_prepare_range`); ``m`` of a consumer not visited is still ``trust / trust0 *
+    price response``, since trust only changes where the consumer is marked. Days on which
+    every member is reached (broadcasts, joint campaign posts) and the first day are dense.
+    The result is the same bits as visiting everyone every day (tested by a digest).
     """
     sk = _step_key(key, 4 * t)
     n_muted = flows.n_muted

@@ -115,6 +115,9 @@ class MarketModel(DiffusionModel):
     """
 
     agent_class = MarketConsumer
+    #: Visit only the marked consumers on days that do not reach every group member (the same
+    #: results as visiting everyone; tests compare with ``False``).
+    _sparse = True
 
     def __init__(
         self,
@@ -183,6 +186,12 @@ class MarketModel(DiffusionModel):
         self._muted = np.empty(n, np.int64)
         self._n_muted = np.zeros(nblocks, np.int64)
         self._bcast_rx = np.zeros(n, np.uint8)
+        # consumers the next prepare pass visits (marked by the plays and by prepare itself);
+        # the first day visits everyone, as do days that reach every group member
+        self._visit = np.zeros(n, np.uint8)
+        self._dense_next = True
+        self._n_sparse_days = 0
+        self._bcast_dirty = False  # bcast_rx holds yesterday's broadcast receivers
         self._h = np.zeros(n)
         self._c = np.zeros(n, np.int8)
         self._m = np.ones(n)
@@ -281,27 +290,32 @@ class MarketModel(DiffusionModel):
             play.plan(t)
         bcast = broadcast_today(p.groups, self.market_key, t)
         nt = advocacy_pass(self, t)
+        self._visit[self._touched[:nt]] = 1
         groupbuy = self.plays["groupbuy"]
         eng = self.engine
         n = self.graph.n
         fn = kern._prepare_parallel if eng._use_parallel(n) else kern._prepare_serial
         ev = kern.EngineView(eng.state, eng.adopters, eng.adopted_at, eng.cause, eng.counts)
         brand = self._brand_arrays()
-        groups = kern.GroupArrays(
-            self.group_count,
-            self._n_groups,
-            self.vip_count,
-            self._shares,
-            self.plays["advocates"].joint_posts(t),
-            self._next_shares,
-        )
+        joint = self.plays["advocates"].joint_posts(t)
+        groups = kern.GroupArrays(self.group_count, self._n_groups, self.vip_count,
+                                  self._shares, joint, self._next_shares)  # fmt: skip
         adv = kern.AdvocacyTable(self._L, self._flag, self._touched)
         live = self.plays["livestream"]
+        # a day that reaches every group member (or, with team_size 1, every non-customer)
+        # visits everyone; on the others only the marked consumers
+        dense = (not self._sparse or self._dense_next or bool(bcast) or joint.shape[0] > 0
+                 or (bool(groupbuy.on) and p.groupbuy.team_size <= 1))  # fmt: skip
+        self._n_sparse_days += not dense
+        if not dense and self._bcast_dirty:
+            self._bcast_rx[:] = 0  # (a dense pass clears it consumer by consumer)
+        self._bcast_dirty = bool(bcast)
+        self._dense_next = False
         plan = kern.Plan(self._ad_today, bool(bcast), self._coupon_rx, bool(groupbuy.on),
                          groupbuy.recent, self._L, self._flag, live.live_today,
-                         float(p.livestream.conversion))  # fmt: skip
+                         float(p.livestream.conversion), dense)  # fmt: skip
         flows = kern.Flows(self._follow_new, self._bcast_rx, self._muted, self._n_muted,
-                           self._tally_blocks)  # fmt: skip
+                           self._tally_blocks, self._visit)  # fmt: skip
         extra = kern.Extra(self._h, self._c, self._m)
         fn(t, self.market_key, BLOCK, self._P, ev, brand, groups, plan, flows, extra)
         _finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)

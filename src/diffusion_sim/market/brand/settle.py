@@ -297,6 +297,7 @@ def _settle_finish(P, brand, groups, flows, out, scratch):
                     n_groups[0] = ng
                 group[i] = ng - 1
                 group_count[ng - 1] += 1
+                flows.visit[i] = 1  # a member sees the group's shares (prepare pass)
             elif kind == EV_VIP_LEFT:
                 vip_count[vip_group[i]] -= 1
                 vip_group[i] = -1

@@ -216,6 +216,7 @@ class AdsPlay(Play):
         self.today = ids = self._impressions(t)
         m = self.model
         m._ad_today[ids] = True
+        m._visit[ids] = 1  # (the prepare pass visits the impressed)
         # reach: consumers seeing their first ad today (ads_seen is raised in the prepare pass)
         m._tally_today[kern.K_AD_REACH] += int(np.count_nonzero(m.ads_seen[ids] == 0))
 

@@ -16,7 +16,7 @@ budget left covers if every coupon out were redeemed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -52,11 +52,23 @@ class Coupons:
         check_fields(self, "market.coupons")
 
 
+class Issue(NamedTuple):
+    """What issuing a coupon writes: the holder's expiry, month's messages, last touch, today's
+    receipt (read by the prepare pass) and the pass's visit mark."""
+
+    coupon_until: np.ndarray
+    msgs_month: np.ndarray
+    touch: np.ndarray
+    coupon_rx: np.ndarray
+    visit: np.ndarray
+
+
 @njit(cache=True)
-def _issue(t, limit, quota, valid, order, rel, coupon_until, msgs_month, touch, coupon_rx):
+def _issue(t, limit, quota, valid, order, rel, out):
     """Coupon day: up to ``limit`` coupons, in the given ``order`` of consumers, to followers
     without a valid one and with quota left (a coupon is an enterprise mass message).
-    Returns how many."""
+    ``out`` is an :class:`Issue`. Returns how many."""
+    coupon_until, msgs_month, touch, coupon_rx, visit = out
     left = limit
     for a in range(order.shape[0]):
         if left == 0:
@@ -68,6 +80,7 @@ def _issue(t, limit, quota, valid, order, rel, coupon_until, msgs_month, touch, 
             coupon_until[i] = t + valid - 1
             touch[i] = kern.C_COUPON
             coupon_rx[i] = 1
+            visit[i] = 1
     return limit - left
 
 
@@ -100,9 +113,9 @@ class CouponsPlay(Play):
         if limit:
             m = self.model
             g = m.params.groups
+            out = Issue(m.coupon_until, m.msgs_month, m.touch, m._coupon_rx, m._visit)
             issued = _issue(t, limit, g.monthly_quota, m.params.coupons.valid_days,
-                            self._order(), m.rel, m.coupon_until, m.msgs_month, m.touch,
-                            m._coupon_rx)  # fmt: skip
+                            self._order(), m.rel, out)  # fmt: skip
             m._tally_today[kern.K_COUPONS_ISSUED] += issued
 
     def settle(self, t: int, tally: np.ndarray) -> None:

@@ -55,12 +55,18 @@ def _count_ready(recent, state, need):
 
 
 @njit(cache=True)
-def _recent_update(indptr, indices, buyers, delta, recent):
-    """Add ``delta`` to the recent-buyer count of every friend of ``buyers``."""
+def _recent_update(indptr, indices, buyers, delta, recent, need, visit):
+    """Add ``delta`` (+1 or -1) to the recent-buyer count of every friend of ``buyers``; a
+    friend whose count rises to ``need`` is marked in ``visit`` (the prepare pass then offers
+    the group-buy, and keeps the mark while the count stays there)."""
+    mark = need if delta > 0 else -1  # (a count never equals -1)
     for a in range(buyers.shape[0]):
         j = buyers[a]
         for e in range(indptr[j], indptr[j + 1]):
-            recent[indices[e]] += delta
+            i = indices[e]
+            recent[i] += delta
+            if recent[i] == mark:
+                visit[i] = 1
 
 
 class GroupBuyPlay(Play):
@@ -82,10 +88,12 @@ class GroupBuyPlay(Play):
         p = m.params.groupbuy
         g = m.graph
         if self.recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
-            _recent_update(g.indptr, g.indices, self.recent_log[-1], 1, self.recent)
+            need = p.team_size - 1
+            _recent_update(g.indptr, g.indices, self.recent_log[-1], 1, self.recent, need,
+                           m._visit)  # fmt: skip
             if len(self.recent_log) > p.window_days:
                 old = self.recent_log.pop(0)
-                _recent_update(g.indptr, g.indices, old, -1, self.recent)
+                _recent_update(g.indptr, g.indices, old, -1, self.recent, need, m._visit)
         left = m.remaining[m.strategy_index["groupbuy"]]
         if left <= 0:
             return False

@@ -131,6 +131,7 @@ class LivestreamPlay(Play):
         m.engine.mark_aware(ids)  # a viewer has heard of the product
         m.touch[not_yet] = kern.C_LIVESTREAM  # last tracked touch (overwritten by later ones)
         self.live_today[not_yet] = 1
+        m._visit[not_yet] = 1
 
     def settle(self, t: int, tally: np.ndarray) -> None:
         if self.viewers.size == 0:
