@@ -286,7 +286,6 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         if not dense and visit[i] == 0:
             continue  # nothing reaches this consumer today (see _prepare)
         adopted = state[i] == ADOPTED
-        trust_moved = False
         if not adopted:  # (the engine reads its inputs for non-customers only)
             m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
         bcast_rx[i] = 0
@@ -335,7 +334,6 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 n_mkt += 1
                 x_sum += mkt
                 trust[i] = min(1.0, trust[i] + P[P_INTERACT] * (1.0 - mkt))
-                trust_moved = True
                 hb = min(1.0, P[P_BCAST_CONV] * P[P_BCAST_RESP])  # grows with the share
                 if not adopted and hb > 0.0:
                     ib = nh  # (scaled by the member's engagement after today's messages)
@@ -390,7 +388,6 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     muted[lo + nm] = i  # leaves its groups in the serial finish
                     if P[P_MUTE_LOSS] > 0.0:  # annoyed: the brand loses trust capital
                         trust[i] = max(0.0, trust[i] - P[P_MUTE_LOSS])
-                        trust_moved = True
                     nm += 1
                     follow_new[i] = 0
         if ib >= 0 and P[P_ENGAGE] != 0.0:  # an engaged member reads the broadcast
@@ -421,19 +418,15 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                     pick = c
                     break
             c_x[i] = cz[pick]
-        # whether tomorrow's pass must visit this consumer even if no play marks it: an
-        # engine input to clear or recompute (h, its channel; m after a change of trust), or
-        # an exposure that lasts (a group's shares, a coupon, the view-through window, friends
-        # who bought for a group-buy)
+        # whether tomorrow's pass must visit this consumer even if no play marks it:
+        # - an engine input to clear or recompute: h or its channel set today. This also
+        #   keeps every exposure that lasts while it gives a hazard (a coupon, the
+        #   view-through window: both leave a channel today and are re-read tomorrow);
+        # - a non-customer in a group: its shares tomorrow, and the trust a broadcast or a
+        #   mute moved today (the only trust this pass moves), for m tomorrow;
+        # - friends who bought for a group-buy, which may be offered tomorrow if not today
         visit[i] = (h_x[i] != 0.0 or c_x[i] != C_NONE) or (
-            not adopted
-            and (
-                trust_moved
-                or g >= 0
-                or coupon_until[i] > t
-                or (view_on and t + 1 - last_ad[i] < vdays)
-                or recent[i] >= gb_need
-            )
+            not adopted and (g >= 0 or recent[i] >= gb_need)
         )
     return nm
 
@@ -450,12 +443,13 @@ def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
 
     **Sparse days.** Unless ``plan.dense``, only consumers marked in ``flows.visit`` are
     visited: for any other the pass would change nothing. Plays mark what they reach today
-    (impressions, coupons issued, advocacy targets, live viewers, trust they changed, new
-    group members, friends who made a group-buy ready), and each visited consumer is kept
-    marked while an exposure lasts or an engine input needs rewriting (the rule at the end of
-    :func:`_prepare_range`); ``m`` of a consumer not visited is still ``trust / trust0 *
-    price response``, since trust only changes where the consumer is marked. Days on which
-    every member is reached (broadcasts, joint campaign posts) and the first day are dense.
+    (impressions, coupons issued, advocacy targets, live viewers, new group members, friends
+    who made a group-buy ready), and each visited consumer is kept marked while an exposure
+    lasts or an engine input needs rewriting (the rule at the end of :func:`_prepare_range`);
+    ``m`` of a non-customer not visited is still ``trust / trust0 * price response``, since a
+    non-customer's trust only changes in this pass (plays and settle change customers').
+    Days on which every member is reached (broadcasts, joint campaign posts) and the first
+    day are dense.
     The result is the same bits as visiting everyone every day (tested by a digest).
     """
     sk = _step_key(key, 4 * t)

@@ -136,7 +136,6 @@ class VipPlay(Play):
             k = bd.size if p.birthday_cost == 0 else int(max(free, 0) // p.birthday_cost)
             bd = bd[: min(bd.size, k)]
             m.trust[bd] = np.minimum(1.0, m.trust[bd] + p.birthday_trust)
-            m._visit[bd] = 1  # (the engine's trust multiplier is rewritten)
             m._pay("vip", bd.size * p.birthday_cost)
             free -= bd.size * p.birthday_cost
         # monitoring: members inactive for inactive_days get a win-back action or are demoted
@@ -201,7 +200,6 @@ class VipPlay(Play):
         m.purchases[ids] += 1
         m.last_buy[ids] = t
         m.trust[ids] = np.minimum(1.0, m.trust[ids] + m.params.trust.purchase_gain)
-        m._visit[ids] = 1
         tally = m._tally_today
         for k in (kern.K_PURCHASES, kern.K_REPEAT, kern.K_VIP_REPEAT):
             tally[k] += ids.size
