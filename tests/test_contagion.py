@@ -201,6 +201,23 @@ def test_cascade_matches_reference():
     _compare(g, CascadeRule(0.4, 0.2), [0, 100, 200], 12, 4, lambda r: r.step_cascade(0.4, 0.2))
 
 
+def test_cascade_seeds_in_two_calls_equal_one_call():
+    """Seeds given in two calls spread like one call: the first call's candidates stay listed
+    (they used to be dropped from the list while their hits stayed counted)."""
+    g = clustered(2000, group_size=8, weak_ties=2.0, seed=4)
+    rule = CascadeRule(0.3, 0.15)
+    one = Engine(g, rule, key=3)
+    one.seed([0, 1000])
+    two = Engine(g, rule, key=3)
+    two.seed([0])
+    two.seed([1000, 0])
+    np.testing.assert_array_equal(two.state, one.state)
+    np.testing.assert_array_equal(two.counts, one.counts)
+    np.testing.assert_array_equal(two.run_until_quiet(1000), one.run_until_quiet(1000))
+    for name in ("state", "adopted_at", "cause", "counts", "comm_adopters"):
+        np.testing.assert_array_equal(getattr(two, name), getattr(one, name))
+
+
 @pytest.mark.parametrize("mode", ["fraction", "count"])
 def test_threshold_matches_reference(mode):
     g = watts_strogatz(300, k=6, p=0.2, seed=6)
