@@ -46,6 +46,7 @@ from .kernels._cascade import (
     _mark_aware,
     _seed_cascade,
     _tally,
+    hits_dtype,
 )
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
@@ -312,12 +313,13 @@ class Engine:
         self._block_aware = np.zeros(nb, dtype=np.int64)  # cascade: candidates made aware
         collect = not isinstance(rule, TiesRule)
         m = n if collect else 0
-        # cand has a spare slot per part: the branch-free collector writes one past its last
-        self._collect = (np.empty(m + MAX_PARTS if m else 0, np.int32), np.zeros(m, np.int64))
-        self._nc = 0
-        self._full_scan = isinstance(rule, ThresholdRule)
         ds = int(graph.strong_degree().max(initial=0))
         dw = int(graph.weak_degree().max(initial=0))
+        hits = hits_dtype(ds, dw) if isinstance(rule, CascadeRule) else np.int64
+        # cand has a spare slot per part: the branch-free collector writes one past its last
+        self._collect = (np.empty(m + MAX_PARTS if m else 0, np.int32), np.zeros(m, hits))
+        self._nc = 0
+        self._full_scan = isinstance(rule, ThresholdRule)
         if isinstance(rule, TiesRule):
             self._pow_s = _powers(rule.beta_strong, ds)
             self._pow_w = _powers(rule.beta_weak, dw)

@@ -11,9 +11,10 @@ O(ties of adopters).
 The rule has its own update (not :func:`._apply._apply_adoptions`), built so that a tie costs
 one random memory access and no unpredictable branch:
 
-- ``hits[j]`` is this step's new adopter neighbours of ``j``, packed like
-  :data:`._apply.WEAK_HIT`, and :data:`ADOPTED_HIT` (-1) once ``j`` adopted, so the tie loop
-  reads no ``state``: ``hits[j] += inc`` only while ``hits[j] >= 0``, branch-free.
+- ``hits[j]`` is this step's new adopter neighbours of ``j``, strong and weak packed in one
+  int32 or int64 (:func:`hits_dtype`), and :data:`ADOPTED_HIT` (-1) once ``j`` adopted, so
+  the tie loop reads no ``state``: ``hits[j] += inc`` only while ``hits[j] >= 0``,
+  branch-free.
 - ``state`` of a candidate becomes AWARE when it is decided (next step), not per tie; whoever
   returns to Python first marks the candidates left (:func:`_mark_aware`), so the state a
   caller sees is the same.
@@ -31,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..rng import _step_key, _uniform
-from ._apply import ADOPTED, AWARE, LOW32, UNAWARE, WEAK_HIT, _pick_cause
+from ._apply import ADOPTED, AWARE, UNAWARE, _pick_cause
 from ._variants import serial_and_parallel
 
 #: ``hits`` of a consumer who adopted: never collected again, never counted again.
@@ -43,15 +44,30 @@ ADOPTED_HIT = np.int64(-1)
 DENSE_DIV = 4
 
 
+def hits_dtype(max_strong: int, max_weak: int):
+    """``hits`` dtype for a graph with these largest strong / weak degrees: int32 (strong in
+    the low 16 bits, weak in bits 16-30) when the counts fit, else int64 (32 + 31 bits, as
+    :data:`._apply.WEAK_HIT`). Half the bytes make the random access of every tie cheaper
+    (measured ~8 % of a cascade at 100k consumers)."""
+    return np.int32 if max_strong < 1 << 16 and max_weak < 1 << 15 else np.int64
+
+
+@njit(cache=True, inline="always")
+def _weak_hit(hits):
+    """Increment of one weak hit in ``hits``' packing (see :func:`hits_dtype`)."""
+    return np.int64(1) << np.int64(hits.itemsize * 4)
+
+
 @njit(cache=True, inline="always")
 def _decide_one(j, k, t, sk, hits, pow_s, pow_w, state, new, adopted_at, cause):
     """Decide candidate ``j`` (``hits[j] > 0``); its slot in ``new`` is ``k``.
 
     Branch-free: whether a candidate adopts is unpredictable. Returns (adopts, became aware).
     """
-    h = hits[j]
-    q_s = pow_s[h & LOW32]
-    q_w = pow_w[h >> 32]
+    h = np.int64(hits[j])
+    shift = np.int64(hits.itemsize * 4)  # see _weak_hit
+    q_s = pow_s[h & ((np.int64(1) << shift) - 1)]
+    q_w = pow_w[h >> shift]
     a = np.int64(_uniform(sk, j, 0) < 1.0 - q_s * q_w)
     new[k] = j  # kept only if a == 1 (the caller advances k by a)
     hits[j] = -a  # ADOPTED_HIT or cleared for the next step
@@ -155,6 +171,7 @@ def _spread_part(lo_j, hi_j, graph, hits, new, block_lo, block_n, cand, out0):
     """This step's new adopters hit their neighbours ``lo_j <= j < hi_j``; candidates (first
     hit this step) are listed from ``cand[out0]``. Returns their number."""
     indptr, indices, tie = graph
+    weak_hit = _weak_hit(hits)
     nc = 0
     for b in range(block_lo.shape[0]):
         lo = block_lo[b]
@@ -170,8 +187,8 @@ def _spread_part(lo_j, hi_j, graph, hits, new, block_lo, block_n, cand, out0):
                     break
                 strong = np.int64(tie[e] != 0)
                 e += 1
-                inc = strong + (1 - strong) * WEAK_HIT
-                h = hits[j]
+                inc = strong + (1 - strong) * weak_hit
+                h = np.int64(hits[j])
                 cand[out0 + nc] = j  # kept only if this is j's first hit
                 nc += np.int64(h == 0)
                 hits[j] = h + np.int64(h >= 0) * inc  # adopters (ADOPTED_HIT) stay as they are
