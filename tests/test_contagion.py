@@ -13,6 +13,7 @@ from diffusion_sim.contagion import CascadeRule, Engine, ThresholdRule, TiesRule
 from diffusion_sim.errors import ConfigError
 from diffusion_sim.graph import clustered, erdos_renyi, watts_strogatz
 from diffusion_sim.model import DiffusionModel
+from diffusion_sim.rng import uniforms
 from diffusion_sim.seeding import Seeding
 from diffusion_sim.states import Cause, State
 from naive import Naive, counter_draw
@@ -199,6 +200,42 @@ def test_ties_with_weak_meetings_matches_reference():
 def test_cascade_matches_reference():
     g = clustered(300, group_size=8, weak_ties=3.0, seed=3)
     _compare(g, CascadeRule(0.4, 0.2), [0, 100, 200], 12, 4, lambda r: r.step_cascade(0.4, 0.2))
+
+
+@pytest.mark.parametrize("leaves, dtype", [(2**15 - 1, np.int32), (2**15, np.int64)])
+def test_cascade_hit_counts_switch_to_int64_for_large_degrees(leaves, dtype):
+    """A hub with 2^15 weak ties no longer fits the int32 packing (weak in 15 bits): hits go
+    int64. All leaves adopt at once: the hub's 2^15 - 1 or 2^15 weak hits of one step must be
+    counted exactly (same uniforms as the reference), not overflow into the sign bit."""
+    g = graph_from(leaves + 1, weak=[(0, i) for i in range(1, leaves + 1)])
+    p = 2e-5  # P(hub adopts) = 1 - (1 - p)^leaves ~ 0.48
+    adopted = set()
+    for key in range(12):
+        e = Engine(g, CascadeRule(0.0, p), key)
+        assert e._collect[1].dtype == dtype
+        e.seed(np.arange(1, leaves + 1))
+        e.step()
+        u = uniforms(key, 1, [0])[0]
+        assert (e.adopted_at[0] == 1) == (u < 1 - (1 - p) ** leaves)
+        adopted.add(int(e.adopted_at[0]))
+    assert adopted == {-1, 1}  # both outcomes seen
+
+
+def test_cascade_seeds_in_two_calls_equal_one_call():
+    """Seeds given in two calls spread like one call: the first call's candidates stay listed
+    (they used to be dropped from the list while their hits stayed counted)."""
+    g = clustered(2000, group_size=8, weak_ties=2.0, seed=4)
+    rule = CascadeRule(0.3, 0.15)
+    one = Engine(g, rule, key=3)
+    one.seed([0, 1000])
+    two = Engine(g, rule, key=3)
+    two.seed([0])
+    two.seed([1000, 0])
+    np.testing.assert_array_equal(two.state, one.state)
+    np.testing.assert_array_equal(two.counts, one.counts)
+    np.testing.assert_array_equal(two.run_until_quiet(1000), one.run_until_quiet(1000))
+    for name in ("state", "adopted_at", "cause", "counts", "comm_adopters"):
+        np.testing.assert_array_equal(getattr(two, name), getattr(one, name))
 
 
 @pytest.mark.parametrize("mode", ["fraction", "count"])

@@ -41,6 +41,12 @@ from .kernels._cascade import (
     _cascade_decide_serial,
     _cascade_run_mixed,
     _cascade_run_serial,
+    _cascade_spread_parallel,
+    _cascade_spread_serial,
+    _mark_aware,
+    _seed_cascade,
+    _tally,
+    hits_dtype,
 )
 from .kernels._threshold import _threshold_decide_parallel, _threshold_decide_serial
 from .kernels._ties import _meeting_factors, _ties_decide_parallel, _ties_decide_serial
@@ -304,14 +310,16 @@ class Engine:
         nb = n // BLOCK + 2
         self._block_lo = np.zeros(nb, dtype=np.int64)
         self._block_n = np.zeros(nb, dtype=np.int64)
+        self._block_aware = np.zeros(nb, dtype=np.int64)  # cascade: candidates made aware
         collect = not isinstance(rule, TiesRule)
         m = n if collect else 0
-        # cand has a spare slot per part: the branch-free collector writes one past its last
-        self._collect = (np.empty(m + MAX_PARTS if m else 0, np.int32), np.zeros(m, np.int64))
-        self._nc = 0
-        self._full_scan = isinstance(rule, ThresholdRule)
         ds = int(graph.strong_degree().max(initial=0))
         dw = int(graph.weak_degree().max(initial=0))
+        hits = hits_dtype(ds, dw) if isinstance(rule, CascadeRule) else np.int64
+        # cand has a spare slot per part: the branch-free collector writes one past its last
+        self._collect = (np.empty(m + MAX_PARTS if m else 0, np.int32), np.zeros(m, hits))
+        self._nc = 0
+        self._full_scan = isinstance(rule, ThresholdRule)
         if isinstance(rule, TiesRule):
             self._pow_s = _powers(rule.beta_strong, ds)
             self._pow_w = _powers(rule.beta_weak, dw)
@@ -340,6 +348,20 @@ class Engine:
             return bool(self.parallel)
         least = CASCADE_PARALLEL_MIN if isinstance(self.rule, CascadeRule) else PARALLEL_MIN
         return numba.get_num_threads() > 1 and work >= least
+
+    def _spread_cascade(self, nb: int) -> None:
+        """Cascade rule: the new adopters in ``_new`` hit their neighbours (candidates of the
+        next step), who are then marked AWARE as the other rules' update does at once."""
+        n_new = int(self._block_n[:nb].sum())
+        work = n_new * self.graph.indices.shape[0] // max(self.graph.n, 1)  # ~ ties to visit
+        cand, hits = self._collect
+        if self._use_parallel(work):
+            fn, parts = _cascade_spread_parallel, min(MAX_PARTS, numba.get_num_threads())
+        else:
+            fn, parts = _cascade_spread_serial, 1
+        self._nc = fn(self._csr, hits, self._new, self._block_lo[:nb], self._block_n[:nb], cand,
+                      parts)  # fmt: skip
+        _mark_aware(self.state, self.counts, cand, self._nc)
 
     def _apply(self, nb: int) -> np.ndarray:
         new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
@@ -384,7 +406,18 @@ class Engine:
         self._block_n[0] = ids.size
         self.adopted_at[ids] = 0
         self.cause[ids] = Cause(cause)
-        return self._apply(1)
+        if not isinstance(self.rule, CascadeRule):
+            return self._apply(1)
+        cand, hits = self._collect
+        _seed_cascade(self.state, self.counts, hits, self.graph.community, self.comm_adopters, ids)
+        self._spread_cascade(1)
+        # an earlier call's candidates are still counted in hits: list them all (in id order)
+        listed = np.flatnonzero(hits > 0)
+        cand[: listed.size] = listed
+        self._nc = listed.size
+        new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
+        new_by_cause[Cause(cause)] = ids.size
+        return new_by_cause
 
     def step(self, extra=None) -> np.ndarray:
         """Advance one synchronous step; returns new adoptions by cause, int64 (len(Cause),).
@@ -444,21 +477,14 @@ class Engine:
             cand, hits = self._collect
             par = self._use_parallel(self._nc)
             fn = _cascade_decide_parallel if par else _cascade_decide_serial
-            nb = fn(
-                t,
-                self.key,
-                BLOCK,
-                cand,
-                self._nc,
-                hits,
-                self._pow_s,
-                self._pow_w,
-                self._new,
-                self._block_lo,
-                self._block_n,
-                self.adopted_at,
-                self.cause,
-            )
+            blocks = (self._block_lo, self._block_n, self._block_aware)
+            nb = fn(t, self.key, BLOCK, cand, self._nc, hits, self._pow_s, self._pow_w,
+                    self.state, self._new, *blocks, self.adopted_at, self.cause)  # fmt: skip
+            new_by_cause = np.zeros(N_CAUSES, dtype=np.int64)
+            _tally(self.counts, self.cause, self.graph.community, self.comm_adopters, self._new,
+                   blocks, nb, new_by_cause)  # fmt: skip
+            self._spread_cascade(nb)
+            return new_by_cause
         else:
             cand, hits = self._collect
             full = self._full_scan
@@ -585,7 +611,8 @@ class Engine:
         if fused:
             run = CascadeRun(self._csr, self.state, self.counts, self.cause,
                              self.graph.community, self.comm_adopters, self.adopted_at,
-                             self._new, self._block_lo, self._block_n, self._collect)  # fmt: skip
+                             self._new, (self._block_lo, self._block_n, self._block_aware),
+                             self._collect)  # fmt: skip
             left = max(int(max_steps), 0)
             while left > 0 and self._nc > 0:  # in chunks: max_steps may be a loose bound
                 out = np.zeros((min(left, 256), N_CAUSES), dtype=np.int64)
