@@ -72,8 +72,9 @@ def opim_rounds(n: int, k: int, epsilon: float, delta: float) -> tuple[int, int,
 def opim_lower(covered: float, a: float) -> float:
     """Lower confidence bound of ``theta * sigma(S) / n`` from ``covered`` of ``theta`` sets
     independent of ``S`` (the paper's Lemma 4.2): ``(sqrt(covered + 2a/9) - sqrt(a/2))**2 -
-    a/18``, wrong with probability ``<= exp(-a)``; 0 when nothing is covered."""
-    return (math.sqrt(covered + 2.0 * a / 9.0) - math.sqrt(a / 2.0)) ** 2 - a / 18.0
+    a/18``, wrong with probability ``<= exp(-a)``; taken as 0 where that is negative
+    (``covered < 2a/3``: the formula's other branch, and a spread is never negative)."""
+    return max(0.0, (math.sqrt(covered + 2.0 * a / 9.0) - math.sqrt(a / 2.0)) ** 2 - a / 18.0)
 
 
 def opim_upper(covered: float, a: float) -> float:
