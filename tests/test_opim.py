@@ -117,6 +117,21 @@ def test_confidence_bounds_against_the_exact_binomial_law():
         assert worst_lo >= math.exp(-a) / 20 and worst_up >= math.exp(-a) / 20, (a,)
 
 
+def test_confidence_bounds_invert_the_martingale_tails():
+    """The bounds are the roots of the tails they invert (Tang et al. 2018, from the
+    martingale bounds of Tang, Shi & Xiao 2015, Corollaries 1-2): the upper bound U solves
+    Pr[X <= U - sqrt(2 a U)] <= e^-a, i.e. x = U - sqrt(2 a U); the lower bound L solves
+    Pr[X >= L + t] <= exp(-t^2 / (2 L + 2t/3)) = e^-a, i.e. t^2 = 2 a L + (2a/3) t, t = x - L."""
+    for a in (1.0, 4.6, 15.5):
+        for x in (1.0, 10.0, 333.0, 1e5):
+            u = opim_upper(x, a)
+            assert u - math.sqrt(2 * a * u) == pytest.approx(x, rel=1e-12)
+            lo = opim_lower(x, a)
+            if x >= 2 * a / 3:  # below, the formula's root is negative and 0 is returned
+                t = x - lo
+                assert t * t == pytest.approx(2 * a * lo + 2 * a / 3 * t, rel=1e-10)
+
+
 def _slow_bound(n, sets, k):
     """Greedy (ties: lowest index) and min over its prefixes of coverage + top-k marginals."""
     covered = [False] * len(sets)
