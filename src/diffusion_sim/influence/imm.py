@@ -46,11 +46,12 @@ class IMMResult:
     seeds : ndarray of int64, shape (k,)
         In the order picked.
     spread : float
-        ``n`` times the share of phase 2's RR sets the seeds cover: an estimate of their
-        expected spread (consumers, seeds included), slightly optimistic because the same sets
-        chose the seeds (use :func:`~diffusion_sim.influence.mc_spread` for a fresh one).
+        ``n`` times the share of RR sets the seeds cover: an estimate of their expected spread
+        (consumers, seeds included). IMM: phase 2's sets, slightly optimistic because the same
+        sets chose the seeds (use :func:`~diffusion_sim.influence.mc_spread` for a fresh one);
+        OPIM-C: ``R2``'s, which did not choose them (unbiased).
     marginal : ndarray of float64, shape (k,)
-        Estimated spread of the first ``i + 1`` seeds.
+        Estimated spread of the first ``i + 1`` seeds (the same sets).
     lower_bound : float
         IMM: phase 1's lower bound of the optimal spread. OPIM-C: a lower bound of the seeds'
         own spread (so of the optimum too).
