@@ -1,4 +1,5 @@
-"""Influence maximisation: IMM vs CELF vs naive greedy (ours) vs CELF on cynetdiff's simulator.
+"""Influence maximisation: IMM vs OPIM-C vs CELF vs naive greedy (ours) vs CELF on cynetdiff's
+simulator.
 
 Same graph, same independent-cascade probabilities, same k. Every seed set is then scored by
 one common Monte Carlo evaluation (``mc_spread``, 20,000 fresh worlds), so the spreads compare
@@ -7,7 +8,7 @@ like for like. Times are ratios to IMM's in the same run (the machine is shared)
 ``IndependentCascadeModel.compute_marginal_gains`` (skipped if cynetdiff is not installed: it
 is an optional benchmark dependency, ``pip install -e .[bench]``).
 
-    python -m benchmarks.influence            # small graph (all methods), then 100k (IMM)
+    python -m benchmarks.influence            # small graph (all methods), then 100k (IMM, OPIM-C)
     python -m benchmarks.influence --quick    # smaller sizes
 """
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from diffusion_sim.contagion import CascadeRule
 from diffusion_sim.graph import clustered
-from diffusion_sim.influence import celf, imm, live_edge, mc_spread, naive_greedy
+from diffusion_sim.influence import celf, imm, live_edge, mc_spread, naive_greedy, opim
 
 
 def _cynetdiff_celf(g, p, k, trials):
@@ -56,7 +57,7 @@ def _timed(fn):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--small-only", action="store_true", help="skip the 100k IMM run")
+    ap.add_argument("--small-only", action="store_true", help="skip the 100k runs")
     args = ap.parse_args()
     small, big = (500, 20_000) if args.quick else (2000, 100_000)
     p = 0.1
@@ -65,10 +66,13 @@ def main() -> None:
     live = live_edge(g, rule)
     k, worlds = 10, 500
     imm(live, 2, epsilon=0.5)  # compile (untimed)
+    opim(live, 2, epsilon=0.5)
     celf(live, 1, worlds=2)
     rows = []
     t_imm, r = _timed(lambda: imm(live, k, epsilon=0.1, key=1))
     rows.append(("IMM eps=0.1", t_imm, r.seeds))
+    t, o = _timed(lambda: opim(live, k, epsilon=0.1, key=1))
+    rows.append(("OPIM-C eps=0.1", t, o.seeds))
     t, c = _timed(lambda: celf(live, k, worlds=worlds, key=1))
     rows.append((f"CELF ({worlds} worlds)", t, c.seeds))
     t, nv = _timed(lambda: naive_greedy(live, k, worlds=worlds, key=1))
@@ -91,13 +95,22 @@ def main() -> None:
         return
     gb = clustered(big, group_size=10, weak_ties=2.0, seed=1)
     lb = live_edge(gb, rule)
-    t, rb = _timed(lambda: imm(lb, 50, epsilon=0.1, key=1))
-    tr, _ = _timed(lambda: mc_spread(lb, rb.seeds, worlds=2000, key=5))
-    m, se = mc_spread(lb, rb.seeds, worlds=2000, key=5)
-    print(f"\n{gb.name}: IMM k=50 eps=0.1: {rb.sets:,} RR sets, {rb.entries:,} entries; "
-          f"time = {t / tr:.1f} x the time of 2,000 Monte Carlo evaluations of one seed set; "
-          f"spread {m:.0f} ± {se:.0f} (IMM's estimate {rb.spread:.0f}, lower bound "
-          f"{rb.lower_bound:.0f})")  # fmt: skip
+    print(
+        f"\n{gb.name}, k=50, eps=0.1 (time: x the time of 2,000 Monte Carlo evaluations of "
+        f"one seed set; RR sets and entries: every one drawn)"
+    )
+    t_ref = None
+    for name, fn in (("IMM", imm), ("OPIM-C", opim)):
+        t, rb = _timed(lambda fn=fn: fn(lb, 50, epsilon=0.1, key=1))
+        tr, _ = _timed(lambda rb=rb: mc_spread(lb, rb.seeds, worlds=2000, key=5))
+        t_ref = t if t_ref is None else t_ref
+        m, se = mc_spread(lb, rb.seeds, worlds=2000, key=5)
+        bounds = f"lower bound {rb.lower_bound:.0f}"
+        if rb.method == "opim":
+            bounds += f", upper bound of OPT {rb.upper_bound:.0f}"
+        print(f"{name:7s} {rb.total_sets:>12,} RR sets, {rb.total_entries:>13,} entries; "
+              f"time {t / tr:6.1f} x ({t / t_ref:.3f} x IMM's); spread {m:.0f} ± {se:.0f} "
+              f"(estimate {rb.spread:.0f}, {bounds})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ import numpy as np
 from .errors import ConfigError
 from .graph.social_graph import SocialGraph
 
-__all__ = ["Seeding"]
+__all__ = ["INFLUENCE_METHODS", "Seeding"]
+
+#: ``seeding.method``: the algorithms of :data:`diffusion_sim.influence.seeds.METHODS`.
+INFLUENCE_METHODS = ("imm", "opim")
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,18 @@ class Seeding:
         Focal consumers drawn uniformly (by the model's RNG, after ``random``), each seeded
         with all its neighbours (the Centola & Macy 2007 convention).
     influence : int
-        The ``influence`` consumers of largest expected spread under the run's rule, by IMM
-        (:func:`~diffusion_sim.influence.imm`); ``cascade`` or uniform-``threshold`` rules only.
-        Deterministic given the graph (computed once per graph, key ``influence_key``).
+        The ``influence`` consumers of largest expected spread under the run's rule, by
+        ``method``; ``cascade`` or uniform-``threshold`` rules only. Deterministic given the
+        graph (computed once per graph, key ``influence_key``).
     epsilon, delta : float
-        IMM's slack and failure probability (``delta`` null: ``1/n``).
+        The slack and failure probability of the guarantee, ``sigma(seeds) >= (1 - 1/e -
+        epsilon) OPT`` with probability ``>= 1 - delta`` (``delta`` null: ``1/n``).
     influence_key : int
-        Key of IMM's RR sets.
+        Key of the RR sets.
+    method : str
+        ``opim`` (OPIM-C, :func:`~diffusion_sim.influence.opim`: stops once a posteriori
+        bounds certify the guarantee) or ``imm`` (:func:`~diffusion_sim.influence.imm`: the
+        sets its worst-case analysis needs); the same guarantee.
     """
 
     random: int = 0
@@ -49,6 +57,7 @@ class Seeding:
     epsilon: float = 0.1
     delta: float | None = None
     influence_key: int = 0
+    method: str = "opim"
 
     def __post_init__(self):
         for key in ("random", "hubs", "focal", "influence", "influence_key"):
@@ -65,6 +74,8 @@ class Seeding:
         if d is not None and (isinstance(d, bool) or not isinstance(d, int | float)
                               or not 0.0 < d < 1.0):  # fmt: skip
             raise ConfigError("seeding.delta", d, "a probability in (0, 1), or null for 1/n")
+        if not isinstance(self.method, str) or self.method not in INFLUENCE_METHODS:
+            raise ConfigError("seeding.method", self.method, f"one of {list(INFLUENCE_METHODS)}")
 
     def choose(self, graph: SocialGraph, rng: np.random.Generator, rule=None) -> np.ndarray:
         """Seed consumer indices (sorted, unique), int64.
@@ -98,7 +109,8 @@ class Seeding:
             from .influence import influence_seeds
 
             parts.append(influence_seeds(graph, rule, self.influence, epsilon=self.epsilon,
-                                         delta=self.delta, key=self.influence_key))  # fmt: skip
+                                         delta=self.delta, key=self.influence_key,
+                                         method=self.method))  # fmt: skip
         if self.hubs:
             order = np.lexsort((np.arange(n), -graph.degree()))
             parts.append(order[: self.hubs])

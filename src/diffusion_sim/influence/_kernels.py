@@ -267,6 +267,103 @@ def _max_coverage(n, offsets, nodes, k, node_sets):
     return seeds, cum
 
 
+@njit(cache=True, inline="always")
+def _top_sum(cnt, top, k):
+    """Sum of the ``k`` largest marginals: ``cnt[d]`` consumers have marginal ``d <= top``."""
+    total = 0
+    left = k
+    d = top
+    while left > 0 and d > 0:
+        take = min(cnt[d], left)
+        total += take * d
+        left -= take
+        d -= 1
+    return total
+
+
+@njit(cache=True)
+def _max_coverage_bound(n, offsets, nodes, k, node_sets):
+    """:func:`_max_coverage` (the same picks) plus an upper bound of the best ``k``-coverage.
+
+    For every prefix ``S_i`` of the greedy (``i = 0 .. k``) and any ``k`` consumers ``T``,
+    ``Lambda(T) <= Lambda(S_i) + sum of the k largest marginals Lambda(v | S_i)``
+    (submodularity); the bound returned is the smallest over ``i`` (Tang, Tang, Xiao & Yuan
+    2018, Sec. 4.3, the bound their code calls ``boundMin``). The marginals are kept exact in
+    buckets, ``cnt[d]`` = consumers not picked whose marginal is ``d``: a decrement moves one
+    consumer down one bucket, and the top-``k`` sum walks the buckets down from the largest
+    marginal (at most the greedy's last gain). Returns seeds (int64, (k,)), sets covered after
+    each pick (int64, (k,)) and the bound (int64, sets).
+    """
+    n_sets = offsets.shape[0] - 1
+    deg = np.zeros(n, dtype=np.int64)
+    for x in range(nodes.shape[0]):
+        deg[nodes[x]] += 1
+    node_ptr = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        node_ptr[v + 1] = node_ptr[v] + deg[v]
+    fill = node_ptr[:n].copy()
+    for s in range(n_sets):
+        for x in range(offsets[s], offsets[s + 1]):
+            v = nodes[x]
+            node_sets[fill[v]] = s
+            fill[v] += 1
+    top = 0
+    for v in range(n):
+        top = max(top, deg[v])
+    cnt = np.zeros(top + 1, dtype=np.int64)
+    for v in range(n):
+        cnt[deg[v]] += 1
+    upper = _top_sum(cnt, top, k)
+    covered = np.zeros(n_sets, dtype=np.bool_)
+    taken = np.zeros(n, dtype=np.bool_)
+    seeds = np.empty(k, dtype=np.int64)
+    cum = np.empty(k, dtype=np.int64)
+    total = 0
+    for i in range(k):
+        best = -1
+        best_deg = -1
+        for v in range(n):
+            if not taken[v] and deg[v] > best_deg:
+                best = v
+                best_deg = deg[v]
+        seeds[i] = best
+        taken[best] = True
+        cnt[best_deg] -= 1  # a seed's marginal is 0 from now on: out of the buckets
+        total += best_deg
+        cum[i] = total
+        for x in range(node_ptr[best], node_ptr[best + 1]):
+            s = node_sets[x]
+            if covered[s]:
+                continue
+            covered[s] = True
+            for y in range(offsets[s], offsets[s + 1]):
+                u = nodes[y]
+                if not taken[u]:
+                    cnt[deg[u]] -= 1
+                    cnt[deg[u] - 1] += 1
+                deg[u] -= 1
+        top = best_deg  # marginals only fall, and best_deg was the largest
+        upper = min(upper, total + _top_sum(cnt, top, k))
+    return seeds, cum, upper
+
+
+@njit(cache=True)
+def _prefix_cover(n, offsets, nodes, seeds):
+    """Sets covered by each prefix of ``seeds`` (int64, shape (k,)): set ``s`` counts from
+    the first seed it holds on."""
+    k = seeds.shape[0]
+    rank = np.full(n, k, dtype=np.int64)
+    for i in range(k - 1, -1, -1):
+        rank[seeds[i]] = i
+    hist = np.zeros(k + 1, dtype=np.int64)
+    for s in range(offsets.shape[0] - 1):
+        first = k
+        for x in range(offsets[s], offsets[s + 1]):
+            first = min(first, rank[nodes[x]])
+        hist[first] += 1
+    return np.cumsum(hist[:k])
+
+
 @njit(cache=True)
 def _world_spread(model, indptr, indices, w, sk, seeds, active, stamp, queue, pick):
     """Consumers reached from ``seeds`` in one sampled world (forward search)."""

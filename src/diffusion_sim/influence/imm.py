@@ -46,17 +46,28 @@ class IMMResult:
     seeds : ndarray of int64, shape (k,)
         In the order picked.
     spread : float
-        ``n`` times the share of phase 2's RR sets the seeds cover: an estimate of their
-        expected spread (consumers, seeds included), slightly optimistic because the same sets
-        chose the seeds (use :func:`~diffusion_sim.influence.mc_spread` for a fresh one).
+        ``n`` times the share of RR sets the seeds cover: an estimate of their expected spread
+        (consumers, seeds included). IMM: phase 2's sets, slightly optimistic because the same
+        sets chose the seeds (use :func:`~diffusion_sim.influence.mc_spread` for a fresh one);
+        OPIM-C: ``R2``'s, which did not choose them (unbiased).
     marginal : ndarray of float64, shape (k,)
-        Estimated spread of the first ``i + 1`` seeds.
+        Estimated spread of the first ``i + 1`` seeds (the same sets).
     lower_bound : float
-        Phase 1's lower bound of the optimal spread.
+        IMM: phase 1's lower bound of the optimal spread. OPIM-C: a lower bound of the seeds'
+        own spread (so of the optimum too).
     sets : int
-        RR sets of phase 2.
+        RR sets the seeds were picked by (IMM: phase 2's; OPIM-C: both collections).
     entries : int
-        Consumer entries of phase 2's sets.
+        Consumer entries of those sets.
+    upper_bound : float
+        OPIM-C: an upper bound of the optimal spread (``lower_bound / upper_bound`` is the
+        approximation certified); IMM: ``nan`` (it gives none).
+    total_sets, total_entries : int
+        Every RR set drawn, and its entries (IMM: both phases).
+    method : str
+        ``"imm"`` or ``"opim"``.
+    rounds : int
+        IMM: phase 1's iterations; OPIM-C: rounds of doubling run.
     """
 
     seeds: np.ndarray
@@ -65,6 +76,11 @@ class IMMResult:
     lower_bound: float
     sets: int
     entries: int
+    upper_bound: float = math.nan
+    total_sets: int = 0
+    total_entries: int = 0
+    method: str = "imm"
+    rounds: int = 0
 
 
 def _log_binom(n: int, k: int) -> float:
@@ -164,7 +180,9 @@ def imm(
     sm = sampler(live)  # prepared once for all the calls below
     sets = RRSets(np.zeros(1, np.int64), np.zeros(0, np.int32))
     lower = 1.0
+    rounds = 0
     for i in range(1, max(2, math.ceil(math.log2(n)))):
+        rounds = i
         x = n / 2.0**i
         theta_i = math.ceil(lam1 / x)
         budget(theta_i, "to bound the optimum")
@@ -181,6 +199,7 @@ def imm(
             lower = n * cov[-1] / sets.count / (1.0 + eps1)
             break
     mean = sets.nodes.size / sets.count
+    drawn, drawn_entries = sets.count, int(sets.nodes.size)
     del sets
     theta = imm_theta(n, k, epsilon, ell, lower)
     budget(theta, "to pick the seeds")
@@ -198,4 +217,6 @@ def imm(
         )
     seeds, cov = coverage_greedy(final, n, k)
     marginal = n * cov / theta
-    return IMMResult(seeds, float(marginal[-1]), marginal, lower, theta, int(final.nodes.size))
+    entries = int(final.nodes.size)
+    return IMMResult(seeds, float(marginal[-1]), marginal, lower, theta, entries, math.nan,
+                     drawn + theta, drawn_entries + entries, "imm", rounds)  # fmt: skip

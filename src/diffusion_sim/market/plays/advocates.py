@@ -1,11 +1,11 @@
 """Recruited advocates: bridges (structural holes), hubs (KOL), random consumers (KOC) and
-influence-maximising seeds (IMM), four strategies of one play.
+influence-maximising seeds (OPIM-C or IMM), four strategies of one play.
 
 At ``t = 0`` each strategy's budget buys as many advocates as it covers at a fee plus a free
-sample (a unit at cost), chosen by ``target`` (``influence``: the IMM seeds of an independent
-cascade whose ties transmit with the campaign's probability, the upper bound the other targets
-are measured against); they count as customers (cause BRIDGE, KOL or
-KOC) but not as purchases. For ``campaign_days`` days they post (channels ``bridge_posts``,
+sample (a unit at cost), chosen by ``target`` (``influence``: the seeds of ``method``, OPIM-C
+or IMM, for an independent cascade whose ties transmit with the campaign's probability, the
+upper bound the other targets are measured against); they count as customers (cause BRIDGE,
+KOL or KOC) but not as purchases. For ``campaign_days`` days they post (channels ``bridge_posts``,
 ``kol_posts``, ``koc_posts``) with per-tie hazards ``advocacy_strong`` / ``advocacy_weak``
 times their trust over the initial trust; bridges with ``joint_every_days > 0`` also post into
 one customer group that often (channel ``joint_posts``, rotating over the groups, per-post
@@ -52,11 +52,13 @@ class Advocates:
     joint_every_days: int = 0
     joint_conversion: float = 0.002
     epsilon: float = 0.2
+    method: str = "opim"
     _rules: ClassVar[dict] = {
         "joint_conversion": ("prob",),
         "name": ("choice", ("bridging", "kol", "koc", "influence")),
         "target": ("choice", ("bridges", "hubs", "random", "influence")),
         "epsilon": ("range", 0.05, 0.9),
+        "method": ("choice", ("imm", "opim")),
         "fee": ("nonneg",),
         "campaign_days": ("int", 1),
         "joint_every_days": ("int", 0),
@@ -194,8 +196,9 @@ def campaign_rule(adv: Advocates):
 
 
 def influence_ranking(graph, adv: Advocates, free: np.ndarray, k: int) -> np.ndarray:
-    """IMM's seeds for :func:`campaign_rule`, in the order picked, restricted to ``free``
-    (consumers who have not bought). IMM runs for ``k`` plus the customers among its picks
+    """The seeds of ``adv.method`` (OPIM-C or IMM) for :func:`campaign_rule`, in the order
+    picked, restricted to ``free`` (consumers who have not bought). It runs for ``k`` plus the
+    customers among its picks
     until ``k`` free ones are found; the seeds depend on the graph and the campaign only (key
     0, cached per graph), so every replication recruits the same advocates, as
     ``seeding.influence`` does."""
@@ -208,11 +211,13 @@ def influence_ranking(graph, adv: Advocates, free: np.ndarray, k: int) -> np.nda
     want = min(graph.n, k)
     while True:
         try:
-            seeds = influence_seeds(graph, campaign_rule(adv), want, epsilon=adv.epsilon)
+            seeds = influence_seeds(graph, campaign_rule(adv), want, epsilon=adv.epsilon,
+                                    method=adv.method)  # fmt: skip
         except ConfigError as err:  # too many RR sets: say which key sets the work
             raise ConfigError(
                 f"market.{adv.name}.epsilon", adv.epsilon,
-                f"a larger slack (IMM would need too many reverse reachable sets: {err})",
+                f"a larger slack ({adv.method} would need too many reverse reachable sets: "
+                f"{err})",
             ) from None  # fmt: skip
         picked = seeds[is_free[seeds]]
         if picked.size >= k or want >= graph.n:
