@@ -168,7 +168,7 @@ class SeedingConfig:
     epsilon: float = 0.1
     delta: float | None = None
     influence_key: int = 0
-    method: str = "opim"
+    method: str = "imm"
 
 
 @dataclass

@@ -41,11 +41,11 @@ def influence_seeds(
     epsilon: float = 0.1,
     delta=None,
     key: int = 0,
-    method: str = "opim",
+    method: str = "imm",
 ) -> np.ndarray:
     """The ``k`` seeds (int64, in the order picked) for ``rule`` on ``graph`` by ``method``:
-    ``"opim"`` (:func:`~diffusion_sim.influence.opim`) or ``"imm"``
-    (:func:`~diffusion_sim.influence.imm`), both within ``(1 - 1/e - epsilon)`` of the best
+    ``"imm"`` (default, :func:`~diffusion_sim.influence.imm`) or ``"opim"``
+    (:func:`~diffusion_sim.influence.opim`), both within ``(1 - 1/e - epsilon)`` of the best
     with probability ``>= 1 - delta``."""
     find = METHODS[check_method(method)]
     memo = _CACHE.setdefault(graph, {})

@@ -52,7 +52,7 @@ class Advocates:
     joint_every_days: int = 0
     joint_conversion: float = 0.002
     epsilon: float = 0.2
-    method: str = "opim"
+    method: str = "imm"
     _rules: ClassVar[dict] = {
         "joint_conversion": ("prob",),
         "name": ("choice", ("bridging", "kol", "koc", "influence")),
