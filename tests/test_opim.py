@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from diffusion_sim.contagion import CascadeRule, ThresholdRule
+from diffusion_sim.contagion import CascadeRule
 from diffusion_sim.errors import ConfigError
-from diffusion_sim.graph import SocialGraph, clustered
+from diffusion_sim.graph import clustered
 from diffusion_sim.influence import (
     exact_optimum,
     exact_spread,
@@ -37,20 +37,9 @@ from diffusion_sim.influence import (
 from diffusion_sim.influence._kernels import _max_coverage, _max_coverage_bound, _prefix_cover
 from diffusion_sim.influence.opim import _R2, E1, opim_lower, opim_rounds, opim_upper
 from diffusion_sim.seeding import Seeding
+from test_influence import GRAPHS, IC_RULE, LT_RULE  # the same small graphs and rules
 
-IC_RULE = CascadeRule(p_strong=0.5, p_weak=0.2)
-LT_RULE = ThresholdRule(distribution="uniform", phi_low=0.0, phi_high=1.0, w_strong=3.0)
 RULES = [IC_RULE, LT_RULE]
-
-
-def _graph(seed: int, n: int = 8, p: float = 0.35, max_ties: int = 12) -> SocialGraph:
-    rng = np.random.default_rng(seed)
-    u, v = np.triu_indices(n, 1)
-    keep = np.flatnonzero(rng.random(u.size) < p)[:max_ties]
-    return SocialGraph.from_edges(n, u[keep], v[keep], rng.integers(0, 2, keep.size))
-
-
-GRAPHS = [_graph(s) for s in (1, 2, 3)]
 
 
 def _opim_mod():

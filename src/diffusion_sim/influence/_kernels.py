@@ -220,6 +220,25 @@ def _rr_batch(model, indptr, indices, w, pmax, mid, p, key, j0, count, parts, ca
     return buf, ends, done, used
 
 
+@njit(cache=True, inline="always")
+def _invert(n, offsets, nodes, node_sets):
+    """The sets each consumer is in: ``node_sets[node_ptr[v]:node_ptr[v + 1]]`` (filled here),
+    and each consumer's count of sets ``deg`` (int64, (n,)). Returns (deg, node_ptr)."""
+    deg = np.zeros(n, dtype=np.int64)
+    for x in range(nodes.shape[0]):
+        deg[nodes[x]] += 1
+    node_ptr = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        node_ptr[v + 1] = node_ptr[v] + deg[v]
+    fill = node_ptr[:n].copy()
+    for s in range(offsets.shape[0] - 1):
+        for x in range(offsets[s], offsets[s + 1]):
+            v = nodes[x]
+            node_sets[fill[v]] = s
+            fill[v] += 1
+    return deg, node_ptr
+
+
 @njit(cache=True)
 def _max_coverage(n, offsets, nodes, k, node_sets):
     """Greedy maximum coverage of the RR sets by ``k`` consumers (ties: lowest index).
@@ -229,18 +248,7 @@ def _max_coverage(n, offsets, nodes, k, node_sets):
     shape (k,)) and the sets covered after each pick (int64, (k,)).
     """
     n_sets = offsets.shape[0] - 1
-    deg = np.zeros(n, dtype=np.int64)
-    for x in range(nodes.shape[0]):
-        deg[nodes[x]] += 1
-    node_ptr = np.zeros(n + 1, dtype=np.int64)
-    for v in range(n):
-        node_ptr[v + 1] = node_ptr[v] + deg[v]
-    fill = node_ptr[:n].copy()
-    for s in range(n_sets):
-        for x in range(offsets[s], offsets[s + 1]):
-            v = nodes[x]
-            node_sets[fill[v]] = s
-            fill[v] += 1
+    deg, node_ptr = _invert(n, offsets, nodes, node_sets)
     covered = np.zeros(n_sets, dtype=np.bool_)
     taken = np.zeros(n, dtype=np.bool_)
     seeds = np.empty(k, dtype=np.int64)
@@ -295,18 +303,7 @@ def _max_coverage_bound(n, offsets, nodes, k, node_sets):
     each pick (int64, (k,)) and the bound (int64, sets).
     """
     n_sets = offsets.shape[0] - 1
-    deg = np.zeros(n, dtype=np.int64)
-    for x in range(nodes.shape[0]):
-        deg[nodes[x]] += 1
-    node_ptr = np.zeros(n + 1, dtype=np.int64)
-    for v in range(n):
-        node_ptr[v + 1] = node_ptr[v] + deg[v]
-    fill = node_ptr[:n].copy()
-    for s in range(n_sets):
-        for x in range(offsets[s], offsets[s + 1]):
-            v = nodes[x]
-            node_sets[fill[v]] = s
-            fill[v] += 1
+    deg, node_ptr = _invert(n, offsets, nodes, node_sets)
     top = 0
     for v in range(n):
         top = max(top, deg[v])
