@@ -59,13 +59,18 @@ def _recent_update(indptr, indices, buyers, delta, recent, need, visit):
     """Add ``delta`` (+1 or -1) to the recent-buyer count of every friend of ``buyers``; a
     friend whose count rises to ``need`` is marked in ``visit`` (the prepare pass then offers
     the group-buy, and keeps the mark while the count stays there)."""
-    mark = need if delta > 0 else -1  # (a count never equals -1)
+    if delta < 0:  # (a count that falls marks nobody)
+        for a in range(buyers.shape[0]):
+            j = buyers[a]
+            for e in range(indptr[j], indptr[j + 1]):
+                recent[indices[e]] += delta
+        return
     for a in range(buyers.shape[0]):
         j = buyers[a]
         for e in range(indptr[j], indptr[j + 1]):
             i = indices[e]
             recent[i] += delta
-            if recent[i] == mark:
+            if recent[i] == need:
                 visit[i] = 1
 
 
