@@ -100,7 +100,7 @@ class Plan(NamedTuple):
     coupon_rx: np.ndarray
     gb_on: bool
     recent: np.ndarray
-    L: np.ndarray  # today's advocacy table (an AdvocacyTable's L and flag)
+    L: np.ndarray  # today's advocacy table (an AdvocacyTable's L and flag; cleared here)
     flag: np.ndarray
     live_today: np.ndarray  # viewers of today's livestream session (cleared here)
     live_h: float  # a viewer's hazard of buying during the session
@@ -363,12 +363,15 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
             hz[nh] = min(1.0, P[P_GB_JOIN] * P[P_GB_RESP])  # larger discount: more join
             cz[nh] = C_GROUPBUY
             nh += 1
-        if flag[i]:
+        if flag[i]:  # read once, then cleared for tomorrow's posts (its row is this block's)
+            flag[i] = False
             for k in range(L.shape[1]):
-                if L[i, k] < 0.0:
-                    hz[nh] = -math.expm1(L[i, k])
+                x = L[i, k]
+                if x < 0.0:
+                    hz[nh] = -math.expm1(x)
                     cz[nh] = ADVOCACY_CAUSES[k]
                     nh += 1
+                L[i, k] = 0.0
         if live_today[i]:  # a viewer of today's livestream session
             live_today[i] = 0
             if not adopted and live_h > 0.0:

@@ -300,7 +300,6 @@ class MarketModel(DiffusionModel):
         joint = self.plays["advocates"].joint_posts(t)
         groups = kern.GroupArrays(self.group_count, self._n_groups, self.vip_count,
                                   self._shares, joint, self._next_shares)  # fmt: skip
-        adv = kern.AdvocacyTable(self._L, self._flag, self._touched)
         live = self.plays["livestream"]
         # a day that reaches every group member (or, with team_size 1, every non-customer)
         # visits everyone; on the others only the marked consumers
@@ -318,7 +317,7 @@ class MarketModel(DiffusionModel):
                            self._tally_blocks, self._visit)  # fmt: skip
         extra = kern.Extra(self._h, self._c, self._m)
         fn(t, self.market_key, BLOCK, self._P, ev, brand, groups, plan, flows, extra)
-        _finish_prepare(BLOCK, ev, brand, groups, adv, nt, flows, tally)
+        _finish_prepare(BLOCK, brand, groups, flows, tally)
         self.plays["ads"].clear()
         new = eng.step(extra=(self._h, self._c, self._m))
         channel_new = np.zeros(len(Cause), np.int64)

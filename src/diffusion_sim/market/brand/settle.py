@@ -54,12 +54,11 @@ from .._kernels import (  # constants of the market kernels
 
 
 @njit(cache=True)
-def _finish_prepare(block, eng, brand, groups, adv, n_touched, flows, tally):
-    """Serial part of prepare: tallies, muted consumers leave their groups,
-    and the advocacy table is cleared (only its touched rows)."""
+def _finish_prepare(block, brand, groups, flows, tally):
+    """Serial part of prepare: tallies, and muted consumers leave their groups (in consumer
+    order). (The pass itself clears the advocacy table's rows it read.)"""
     rel, churned, group, vip_group = brand.rel, brand.churned, brand.group, brand.vip_group
     group_count, vip_count = groups.group_count, groups.vip_count
-    L, flag, touched = adv
     tally_blocks, muted, n_muted = flows.tally_blocks, flows.muted, flows.n_muted
     for b in range(tally_blocks.shape[0]):
         for k in range(tally_blocks.shape[1]):
@@ -67,11 +66,6 @@ def _finish_prepare(block, eng, brand, groups, adv, n_touched, flows, tally):
             tally_blocks[b, k] = 0
         for a in range(n_muted[b]):
             _leave(muted[b * block + a], rel, churned, group, group_count, vip_group, vip_count)
-    for a in range(n_touched):
-        i = touched[a]
-        flag[i] = False
-        for k in range(L.shape[1]):
-            L[i, k] = 0.0
 
 
 @njit(cache=True, inline="always")
