@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from numba import njit
+from numba import prange
 
+from ...kernels._apply import BLOCK
+from ...kernels._variants import serial_and_parallel
 from ...rng import uniforms
 from ...states import Relationship
 from .. import _kernels as kern
@@ -70,27 +72,48 @@ class Vip:
         check_fields(self, "market.vip")
 
 
-@njit(cache=True)
-def _vip_scan(t, rel, purchases, last_buy, min_purchases, inactive_days, members, eligible):
+def _vip_scan(t, rel, purchases, last_buy, rule, members, eligible, block_n, block):
     """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
-    one less than ``inactive_days`` ago (so a member demoted for inactivity comes back only
-    after buying again); in consumer order. Returns (members, candidates)."""
+    one less than ``inactive_days`` ago (``rule``: the two; so a member demoted for inactivity
+    comes back only after buying again); in consumer order. Blocks of ``block`` consumers fill
+    their own slots (``block_n``: their counts, shape (blocks, 2)), then the lists are closed
+    up, so the serial and parallel variants give the same lists. Returns (members,
+    candidates)."""
+    min_purchases, inactive_days = rule
+    n = rel.shape[0]
+    for b in prange(block_n.shape[0]):
+        lo = np.int64(b) * block  # (prange's index is unsigned in the threaded variant)
+        nm = 0
+        ne = 0
+        for i in range(lo, min(n, lo + block)):
+            r = rel[i]
+            if r == STRONG:
+                members[lo + nm] = i
+                nm += 1
+            elif (
+                r == WEAK
+                and purchases[i] >= min_purchases
+                and last_buy[i] >= 0
+                and t - last_buy[i] < inactive_days
+            ):
+                eligible[lo + ne] = i
+                ne += 1
+        block_n[b, 0] = nm
+        block_n[b, 1] = ne
     nm = 0
     ne = 0
-    for i in range(rel.shape[0]):
-        r = rel[i]
-        if r == STRONG:
-            members[nm] = i
-            nm += 1
-        elif (
-            r == WEAK
-            and purchases[i] >= min_purchases
-            and last_buy[i] >= 0
-            and t - last_buy[i] < inactive_days
-        ):
-            eligible[ne] = i
-            ne += 1
+    for b in range(block_n.shape[0]):
+        lo = b * block
+        for a in range(block_n[b, 0]):
+            members[nm + a] = members[lo + a]
+        nm += block_n[b, 0]
+        for a in range(block_n[b, 1]):
+            eligible[ne + a] = eligible[lo + a]
+        ne += block_n[b, 1]
     return nm, ne
+
+
+_vip_scan_serial, _vip_scan_parallel = serial_and_parallel(_vip_scan)
 
 
 class VipPlay(Play):
@@ -103,6 +126,7 @@ class VipPlay(Play):
         n = model.graph.n
         self._members_buf = np.empty(n, np.int32)  # (ids < 2**31: half the memory)
         self._eligible_buf = np.empty(n, np.int32)  # (ids < 2**31: half the memory)
+        self._block_n = np.zeros(((n + BLOCK - 1) // BLOCK, 2), np.int64)
         self._none = np.zeros(0, np.int64)
         self.members = self._none
         self.n_groups = 0
@@ -117,16 +141,10 @@ class VipPlay(Play):
         if self.n_groups == 0 and m.remaining[s] <= 0:
             self.members = self._none
             return
-        n_mem, n_el = _vip_scan(
-            t,
-            m.rel,
-            m.purchases,
-            m.last_buy,
-            p.min_purchases,
-            p.inactive_days,
-            self._members_buf,
-            self._eligible_buf,
-        )
+        scan = _vip_scan_parallel if m.engine._use_parallel(m.graph.n) else _vip_scan_serial
+        n_mem, n_el = scan(t, m.rel, m.purchases, m.last_buy,
+                           (np.int64(p.min_purchases), np.int64(p.inactive_days)),
+                           self._members_buf, self._eligible_buf, self._block_n, BLOCK)  # fmt: skip
         members = self._members_buf[:n_mem].copy()
         committed = members.size * fee_day * days_left
         free = m.remaining[s] - committed
