@@ -49,6 +49,16 @@ def _graph(seed: int, n: int = 8, p: float = 0.35, max_ties: int = 12) -> Social
 GRAPHS = [_graph(s) for s in (1, 2, 3)]
 
 
+def in_threads(n: int, call):
+    """``call()`` with ``n`` numba threads (at most the configured number), then restore."""
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        return call()
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_oracle_analytic():
     """Path 0-1-2 with tie probabilities p, q: sigma({0}) = 1 + p + pq; LT star by hand."""
     g = SocialGraph.from_edges(3, [0, 1], [1, 2], [1, 0])
@@ -154,15 +164,10 @@ def test_imm_same_with_any_thread_count():
     """RR sets are keyed by set number: 1 thread and 2 threads give the same seeds."""
     g = clustered(2000, group_size=10, weak_ties=2.0, seed=4)
     live = live_edge(g, CascadeRule(p_strong=0.2, p_weak=0.2))
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = imm(live, 5, epsilon=0.3, key=2)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = imm(live, 5, epsilon=0.3, key=2)
-        s1 = rr_sets(live, 3, 0, 5000, mean_size=0.001)  # tiny buffers: forced refills
-    finally:
-        numba.set_num_threads(before)
+    one = in_threads(1, lambda: imm(live, 5, epsilon=0.3, key=2))
+    two, s1 = in_threads(2, lambda: (imm(live, 5, epsilon=0.3, key=2),
+                                     rr_sets(live, 3, 0, 5000, mean_size=0.001)))  # fmt: skip
+    # (tiny buffers in s1: forced refills)
     s2 = rr_sets(live, 3, 0, 5000)
     assert one.seeds.tolist() == two.seeds.tolist() and one.sets == two.sets
     np.testing.assert_array_equal(s1.offsets, s2.offsets)

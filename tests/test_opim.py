@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import numba
 import numpy as np
 import pytest
 from scipy.stats import binom
@@ -37,7 +36,7 @@ from diffusion_sim.influence import (
 from diffusion_sim.influence._kernels import _max_coverage, _max_coverage_bound, _prefix_cover
 from diffusion_sim.influence.opim import _R2, E1, opim_lower, opim_rounds, opim_upper
 from diffusion_sim.seeding import Seeding
-from test_influence import GRAPHS, IC_RULE, LT_RULE  # the same small graphs and rules
+from test_influence import GRAPHS, IC_RULE, LT_RULE, in_threads  # the same graphs, rules
 
 RULES = [IC_RULE, LT_RULE]
 
@@ -238,14 +237,7 @@ def test_large_epsilon_stops_in_the_first_round():
 def test_same_with_any_thread_count():
     g = clustered(2000, group_size=10, weak_ties=2.0, seed=4)
     live = live_edge(g, CascadeRule(p_strong=0.2, p_weak=0.2))
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = opim(live, 5, epsilon=0.2, key=2)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = opim(live, 5, epsilon=0.2, key=2)
-    finally:
-        numba.set_num_threads(before)
+    one, two = (in_threads(t, lambda: opim(live, 5, epsilon=0.2, key=2)) for t in (1, 2))
     assert one.seeds.tolist() == two.seeds.tolist()
     assert (one.sets, one.entries, one.rounds) == (two.sets, two.entries, two.rounds)
     assert (one.lower_bound, one.upper_bound, one.spread) == (
