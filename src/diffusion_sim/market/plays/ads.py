@@ -140,24 +140,25 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
         m = 0
         n_all = 0
         for i in range(lo, min(n, lo + block)):
-            if t - last_ad[i] < cap_days:
-                continue
-            if max_per > 0 and ads_seen[i] >= max_per:
-                continue  # the consumer's impressions over the run are capped
-            if mode == 1 and state[i] == ADOPTED:
-                continue
-            if mode == 2 and (state[i] == ADOPTED or adopters[i] == 0):
-                continue
-            if mode == 3 and not in_community[i]:
-                continue
-            if mode == 4 and rel[i] != ABSENT:
-                continue  # already in the private domain (a follower or VIP member)
-            n_all += 1
+            # branch-free: who is in the audience is a coin flip to the branch predictor (the
+            # non-customers among customers), so every consumer is drawn and written to the
+            # next free slot, which only an eligible one below the threshold keeps
+            ok = t - last_ad[i] >= cap_days
+            if max_per > 0:
+                ok &= ads_seen[i] < max_per  # the consumer's impressions over the run capped
+            if mode == 1:
+                ok &= state[i] != ADOPTED
+            elif mode == 2:
+                ok &= (state[i] != ADOPTED) & (adopters[i] != 0)
+            elif mode == 3:
+                ok &= in_community[i]
+            elif mode == 4:
+                ok &= rel[i] == ABSENT  # not in the private domain (a follower, VIP member)
+            n_all += ok
             u = _uniform(sk, i, 2)
-            if u < thr:
-                out_ids[lo + m] = i
-                out_u[lo + m] = u
-                m += 1
+            out_ids[lo + m] = i
+            out_u[lo + m] = u
+            m += ok & (u < thr)
         block_n[b] = m
         block_all[b] = n_all
     m = 0
