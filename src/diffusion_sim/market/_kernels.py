@@ -115,7 +115,7 @@ class Flows(NamedTuple):
     muted: np.ndarray
     n_muted: np.ndarray
     tally_blocks: np.ndarray
-    visit: np.ndarray  # consumers the next prepare pass must visit (uint8; see _prepare)
+    visit: np.ndarray  # consumers the next prepare pass must visit (uint8, 1 or ASLEEP)
 
 
 #: The engine's extra inputs, written by the prepare pass: hazard, its cause, the trust
@@ -235,6 +235,10 @@ K_AD_UNSOLD = TALLY_INDEX["ad_unsold"]
 N_TALLY = len(TALLY_INDEX)
 
 
+#: ``Flows.visit`` of a consumer whose only exposure is its view-through window: visited again
+#: when the window closes (or when marked 1 by a play)
+ASLEEP = np.uint8(2)
+
 #: Powers of the view-through decay kept in a table (impressions seen; more use ``**``).
 N_POW = 64
 
@@ -283,8 +287,12 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     gb_need = P[P_GB_NEED]
     nm = 0
     for i in range(lo, hi):
-        if not dense and visit[i] == 0:
-            continue  # nothing reaches this consumer today (see _prepare)
+        if not dense:
+            v = visit[i]
+            if v == 0:
+                continue  # nothing reaches this consumer today (see _prepare)
+            if v == ASLEEP and t - last_ad[i] < vdays:
+                continue  # its view-through window, its only exposure, is still open
         adopted = state[i] == ADOPTED
         if not adopted:  # (the engine reads its inputs for non-customers only)
             m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
@@ -293,6 +301,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         ib = -1  # row of today's broadcast in the channel table
         n_mkt = 0  # marketing messages received today
         x_sum = 0.0
+        view_only = False  # the view-through window is the only channel (so far)
         if ad_today[i]:
             tally[K_IMPRESSIONS] += 1  # (the ads play marks the impressed aware, via the engine)
             ctr = P[P_CTR] * P[P_REPEAT_DECAY] ** ads_seen[i]
@@ -320,7 +329,9 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
             a = max(ads_seen[i] - 1, 0)
             hz[nh] = vconv * (view_pow[a] if a < N_POW else P[P_VIEW_DECAY] ** a)
             cz[nh] = C_AD
-            nh += np.int64((not adopted) and (t - last_ad[i] < vdays))
+            in_view = (not adopted) and (t - last_ad[i] < vdays)
+            view_only = in_view and nh == 0
+            nh += np.int64(in_view)
         if coupon_rx[i]:
             coupon_rx[i] = 0
             n_mkt += 1
@@ -428,9 +439,15 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         # - a non-customer in a group: its shares tomorrow, and the trust a broadcast or a
         #   mute moved today (the only trust this pass moves), for m tomorrow;
         # - friends who bought for a group-buy, which may be offered tomorrow if not today
-        visit[i] = (h_x[i] != 0.0 or c_x[i] != C_NONE) or (
-            not adopted and (g >= 0 or recent[i] >= gb_need)
-        )
+        # A consumer whose only exposure is an open view-through window gets the same h, c
+        # and m tomorrow (no message moved its trust; new exposures mark it): it sleeps
+        # until the window closes (the check at the top), or until a play or its first
+        # purchase (settle) marks it. A quarter of the market at 1M while the ads run.
+        stay = not adopted and (g >= 0 or recent[i] >= gb_need)
+        if view_only and nh == 1 and n_mkt == 0 and not stay:
+            visit[i] = ASLEEP
+        else:
+            visit[i] = (h_x[i] != 0.0 or c_x[i] != C_NONE) or stay
     return nm
 
 

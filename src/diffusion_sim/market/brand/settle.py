@@ -181,6 +181,7 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
                 tally[K_GROUPBUYS] += 1
             if groups_on and r_i == ABSENT and not churned[i] and u0 < p_follow:
                 follow_new[i] = 1
+            flows.visit[i] = 1  # a customer now: tomorrow's prepare clears its channels
         elif repeat:
             tally[K_REPEAT] += 1
             if r_i == STRONG:
