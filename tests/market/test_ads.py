@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from mkt import RULE, _graph, _no_ties, _params
+from mkt import RULE, _graph, _no_ties, _params, _run_arrays
 
 from diffusion_sim.contagion import TiesRule
 from diffusion_sim.market import _kernels as kern
@@ -190,6 +190,36 @@ def test_a_consumer_sees_at_most_max_per_consumer_ads():
     # off (0): one ad a day for each of the 12 days
     m0, _ = _delivery(1000.0, 1e6, n=300, days=12, max_per=0)
     assert np.all(m0.ads_seen == 12)
+
+
+@pytest.mark.parametrize("targeting", ["random", "non_customers", "non_followers"])
+def test_a_saturated_campaign_stops_scanning_with_the_same_run(targeting, monkeypatch):
+    # every consumer capped after 3 impressions (frequency cap 2 days): the audience empties
+    # by day 5 and, in the modes where only the cap lets consumers back in, the scan stops
+    def run():
+        p = _params(ads={"cpm": 1000.0, "daily_budget_max": 1000.0, "ctr": 0.05,
+                         "click_conversion": 0.2, "targeting": targeting,
+                         "max_per_consumer": 3, "min_daily_budget": 0.0})  # fmt: skip
+        m = MarketModel(_graph(n=400), RULE, p, {"ads": 1e6, "coupons": 500.0}, horizon=20,
+                        seeding=Seeding(random=4), seed=1)  # fmt: skip
+        calls = []
+        scan = ads_mod._ad_candidates_serial
+        monkeypatch.setattr(ads_mod, "_ad_candidates_serial",
+                            lambda *a: calls.append(a[0]) or scan(*a))  # fmt: skip
+        return m, m.run(), calls
+
+    m, r, calls = run()
+    assert np.all(m.ads_seen[m.engine.state != State.ADOPTED] == 3) or targeting != "non_customers"
+    assert r.tally[-5:, kern.K_IMPRESSIONS].sum() == 0 and r.tally[-1, kern.K_AD_UNSOLD] > 0
+    closing = targeting != "non_followers"  # (an exit puts a follower back in that audience)
+    assert m.plays["ads"]._closed == closing
+    assert (max(calls) < 20) == closing  # the last days skip the scan
+    monkeypatch.setattr(ads_mod, "_CLOSING", ())  # scan every day: the same run
+    m0, r0, calls0 = run()
+    assert max(calls0) == 20 and not m0.plays["ads"]._closed
+    a, b = _run_arrays(m), _run_arrays(m0)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
 
 
 # -- view-through decays with repetition and sits below the click path -----------------------

@@ -48,6 +48,9 @@ __all__ = ["Ads", "AdsPlay", "reach_frequency"]
 ADOPTED = kern.ADOPTED
 ABSENT = kern.ABSENT
 _MODES = {"random": 0, "non_customers": 1, "friends": 2, "community": 3, "non_followers": 4}
+#: Modes whose audience never regains a consumer except by the frequency cap expiring
+#: (adoption and the impressions seen only grow; a community is fixed)
+_CLOSING = (0, 1, 3)
 OBJECTIVES = ("purchase", "add_staff")
 
 
@@ -212,6 +215,9 @@ class AdsPlay(Play):
             self._in_community = np.isin(model.graph.community, np.asarray(p.communities))
         self.today = self._ids[:0]
         self._audience = n  # yesterday's open audience (sets today's listing threshold)
+        self._last_sold = -(10**6)  # last day an impression was delivered
+        # the audience is empty and can only stay so (see _impressions)
+        self._closed = False
 
     def plan(self, t: int) -> None:
         self.today = ids = self._impressions(t)
@@ -246,10 +252,20 @@ class AdsPlay(Play):
         # writing a million entries a day at 1M consumers; when that misses some of the k
         # (the audience grew), list everyone. The picks are the same either way.
         thr = min(1.0, 1.5 * k / max(self._audience, 1) + 1e-3)
-        n_cand, listed = fn(*args, thr, out)
-        if listed < min(k, n_cand):
-            n_cand, listed = fn(*args, 1.0, out)
+        if self._closed:
+            n_cand = listed = 0  # (the scan would find nobody)
+        else:
+            n_cand, listed = fn(*args, thr, out)
+            if listed < min(k, n_cand):
+                n_cand, listed = fn(*args, 1.0, out)
         self._audience = n_cand
+        # Nobody is open and nobody saw an ad within the frequency cap: then everyone is out
+        # for good (capped impressions, a customer, outside the communities) in the modes
+        # where only the cap lets consumers back in. A saturated campaign (max_per_consumer
+        # reached by every non-customer) stops scanning a million consumers a day.
+        mode = audience.mode
+        if n_cand == 0 and mode in _CLOSING and t - self._last_sold >= p.frequency_cap_days:
+            self._closed = True
         n_cand = listed
         if n_cand > k:
             # the k smallest priorities; they all lie below a threshold a little above k/m
@@ -265,6 +281,8 @@ class AdsPlay(Play):
         # the audience open today could not absorb what the budget bought: the rest is unsold,
         # not paid (the money stays in the budget for the days left)
         m._tally_today[kern.K_AD_UNSOLD] += k - ids.size
+        if ids.size:
+            self._last_sold = t
         m._pay("ads", ids.size * p.cpm / 1000.0)
         return ids
 
