@@ -7,21 +7,34 @@ import numpy as np
 
 from diffusion_sim.graph import GENERATORS
 from diffusion_sim.market.plays import groupbuy
+from diffusion_sim.states import State
 
 
 def _graph(n=400, seed=3):
     return GENERATORS["erdos_renyi"](n=n, mean_degree=7, seed=seed)
 
 
+def _ready_list(n):
+    return groupbuy.ReadyList(np.empty(n, np.int32), np.zeros(n, np.bool_), np.zeros(1, np.int64))
+
+
 def test_window_update_equals_adding_and_removing_each_buyers_friends():
     """+1 per friend of each entering buyer, then -1 per friend of each leaving one; a friend
     whose count reaches ``need`` on the way up is marked (the same as two separate passes:
-    counts first up, then down)."""
+    counts first up, then down); the ready consumers counted from the list of those who
+    reached ``need`` equal a scan of everyone, day after day, as consumers adopt."""
     g = _graph()
     rng = np.random.default_rng(5)
     need = 2
-    recent = rng.integers(0, 3, g.n).astype(np.int32)
-    for _ in range(4):  # a few days, the window sliding
+    recent = np.zeros(g.n, np.int32)
+    state = np.zeros(g.n, np.uint8)
+    ready = _ready_list(g.n)
+    window = []
+    counted = []
+    for _ in range(12):  # days, the window sliding over 2 days of buyers
+        window.append(np.sort(rng.choice(g.n, 40, replace=False)).astype(np.int64))
+        entering = window[-1]
+        leaving = window.pop(0) if len(window) > 2 else np.zeros(0, np.int64)
         entering = np.sort(rng.choice(g.n, 60, replace=False)).astype(np.int64)
         leaving = np.sort(rng.choice(g.n, 50, replace=False)).astype(np.int64)
         ref = recent.astype(np.int64)
@@ -33,11 +46,18 @@ def test_window_update_equals_adding_and_removing_each_buyers_friends():
         for j in leaving:
             np.subtract.at(ref, g.neighbors(int(j))[0], 1)
         visit = np.zeros(g.n, np.uint8)
-        groupbuy._recent_update(g.indptr, g.indices, entering, leaving, recent, need, visit)
+        groupbuy._recent_update(g.indptr, g.indices, entering, leaving, recent, need, visit,
+                                ready)  # fmt: skip
         assert np.array_equal(recent, ref) and np.array_equal(visit, ref_visit)
-        assert ref_visit.sum() > 0
+        n_ready = groupbuy._count_ready(recent, state, need)
+        assert groupbuy._count_listed(recent, state, need, ready) == n_ready
+        counted.append(n_ready)
+        listed = ready.ids[: ready.size[0]]
+        assert np.unique(listed).size == listed.size and ready.listed.sum() == listed.size
+        state[rng.choice(g.n, 25, replace=False)] = State.ADOPTED  # today's first purchases
+    assert min(counted) < max(counted) and max(counted) > 10
     # an empty half changes nothing
     before = recent.copy()
     none = np.zeros(0, np.int64)
-    groupbuy._recent_update(g.indptr, g.indices, none, none, recent, need, visit)
+    groupbuy._recent_update(g.indptr, g.indices, none, none, recent, need, visit, ready)
     assert np.array_equal(recent, before)
