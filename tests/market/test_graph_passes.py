@@ -61,3 +61,43 @@ def test_window_update_equals_adding_and_removing_each_buyers_friends():
     none = np.zeros(0, np.int64)
     groupbuy._recent_update(g.indptr, g.indices, none, none, recent, need, visit, ready)
     assert np.array_equal(recent, before)
+
+
+def test_joint_posts_equal_a_naive_count_on_every_joint_day():
+    """Column 0: advocates posting into each consumer's customer group (rotating over the
+    groups), column 1: advocates spanning its community; rows of a joint day are rewritten
+    whole on the next one (nothing left from the day before); no rows on other days."""
+    from mkt import RULE, _graph, _params
+
+    from diffusion_sim.market.model import MarketModel
+    from diffusion_sim.market.params import STRATEGIES
+    from diffusion_sim.states import Cause
+
+    p = _params(bridging={"joint_every_days": 3, "campaign_days": 8})
+    budgets = dict.fromkeys(STRATEGIES, 30000.0)
+    m = MarketModel(_graph(n=3000), RULE, p, budgets, horizon=12, seed=1)
+    play = m.plays["advocates"]
+    g = m.graph
+    comm = g.community
+    adv = np.flatnonzero(m.engine.cause == Cause.BRIDGE)
+    assert adv.size > 2
+    seen_groups = 0
+    for t in range(1, 13):
+        joint = play.joint_posts(t).copy()
+        if (t - 1) % 3 != 0 or t > 8:
+            assert joint.shape == (0, 2)
+        else:
+            ref = np.zeros((g.n, 2), np.int64)
+            ng = int(m._n_groups[0])
+            if ng:
+                per_group = np.bincount((np.arange(adv.size) + t) % ng, minlength=ng)
+                member = m.group >= 0
+                ref[member, 0] = per_group[m.group[member]]
+                seen_groups += 1
+            spanned = np.zeros(comm.max() + 1, np.int64)
+            for j in adv:
+                spanned[np.unique(np.append(comm[g.neighbors(int(j))[0]], comm[j]))] += 1
+            ref[:, 1] = spanned[comm]
+            assert np.array_equal(joint, ref)
+        m.step()
+    assert seen_groups >= 2  # customer groups were open on some joint days
