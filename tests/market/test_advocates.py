@@ -54,12 +54,16 @@ def test_bridges_reach_more_communities_than_random_seeds():
 
 
 def test_advocacy_pass_equals_a_naive_sum_over_ties():
-    """log-survival per (target, kind) = sum over advocate ties of log(1 - b_tie * weight)."""
+    """log-survival per (target, kind) = sum over advocate ties of log(1 - b_tie * weight);
+    the same with the engine's adopter counts (posters among customers only are skipped),
+    with any number of parts."""
     g = GENERATORS["erdos_renyi"](n=300, mean_degree=6, seed=8)
     g = SocialGraph.from_edges(g.n, *g.edges()[:2], (np.arange(g.n_ties) % 2 == 0).astype(int))
     rng = np.random.default_rng(1)
     state = np.where(rng.random(g.n) < 0.3, State.ADOPTED, State.UNAWARE).astype(np.uint8)
     sources = np.sort(rng.choice(g.n, 40, replace=False)).astype(np.int64)
+    for j in sources[::4]:  # some posters among customers only (skipped with the counts)
+        state[g.neighbors(int(j))[0]] = State.ADOPTED
     kinds = rng.integers(0, kern.N_ADVOCACY, sources.size).astype(np.int64)
     weight = rng.uniform(0.5, 1.5, sources.size)
     # one hazard per advocacy kind, whatever the number of kinds registered
@@ -73,19 +77,31 @@ def test_advocacy_pass_equals_a_naive_sum_over_ties():
                 b = (b_s if tie == 1 else b_w)[k] * wgt
                 ref[i, k] += math.log(1 - b)
     hit = np.flatnonzero((ref < 0).any(axis=1))
+    # the engine's packed adopter counts: strong ones in the low 32 bits, weak in the high
+    row = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    packed = np.where(g.tie == 1, 1, 1 << 32) * (state[g.indices] == State.ADOPTED)
+    adopters = np.bincount(row, packed.astype(np.float64), minlength=g.n).astype(np.int64)
+    for i in range(0, g.n, 37):
+        nbrs, ties = g.neighbors(i)
+        cust = state[nbrs] == State.ADOPTED
+        assert adopters[i] == (cust & (ties == 1)).sum() + ((cust & (ties == 0)).sum() << 32)
+    full = (adopters & 0xFFFFFFFF) + (adopters >> 32) == np.diff(g.indptr)
+    assert full[sources].sum() >= 10  # the skip is exercised
     first = None
     for fn, parts in ((advocacy._advocacy_serial, 1), (advocacy._advocacy_parallel, 2),
                       (advocacy._advocacy_parallel, 7)):  # fmt: skip
-        L = np.zeros((g.n, kern.N_ADVOCACY))
-        flag = np.zeros(g.n, np.bool_)
-        touched = np.empty(g.n, np.int64)
-        posts = kern.Posts(sources, kinds, weight, b_s, b_w)
-        table = kern.AdvocacyTable(L, flag, touched)
-        nt = fn((g.indptr, g.indices, g.tie), state, posts, table, parts)
-        assert np.allclose(L, ref, rtol=1e-12, atol=0)
-        assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
-        first = L if first is None else first
-        assert np.array_equal(L, first)  # any number of parts: the same sums, bit for bit
+        for counts in (np.zeros(0, np.int64), adopters):
+            L = np.zeros((g.n, kern.N_ADVOCACY))
+            flag = np.zeros(g.n, np.bool_)
+            touched = np.empty(g.n, np.int64)
+            posts = kern.Posts(sources, kinds, weight, b_s, b_w)
+            table = kern.AdvocacyTable(L, flag, touched)
+            nt = fn((g.indptr, g.indices, g.tie), state, counts, posts, table, parts)
+            assert np.allclose(L, ref, rtol=1e-12, atol=0)
+            assert nt == hit.size and np.array_equal(np.sort(touched[:nt]), hit)
+            assert np.array_equal(np.flatnonzero(flag), hit)
+            first = L if first is None else first
+            assert np.array_equal(L, first)  # any number of parts: the same sums, bit for bit
 
 
 def _koc_market(strong=0.2, weak=0.1, campaign_days=3, horizon=1):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from numba import njit
 
 from ...errors import ConfigError
 from ...graph.bridges import bridge_scores
@@ -82,7 +83,8 @@ class AdvocatesPlay(Play):
         self.until = np.zeros(n, np.int32)  # last day of each advocate's campaign
         self.campaign_end = 0  # last day any advocate posts
         self.joint = np.zeros((n, 2), np.int32)  # today's joint posts reaching each consumer
-        self._joint_dirty = False
+        self._spans = None  # (bridge advocates, pairs of (advocate, community) they span)
+        self._n_comm = 0
         self._ids = np.zeros(0, np.int64)  # the advocates (recruited at start)
 
     def start(self) -> None:
@@ -148,36 +150,51 @@ class AdvocatesPlay(Play):
         community it spans: its own and its friends')."""
         m = self.model
         every = m.params.bridging.joint_every_days
-        if self._joint_dirty:
-            self.joint[:] = 0
-            self._joint_dirty = False
         # on a day without posts, no rows: the prepare pass then skips the (n, 2) table
         # instead of reading 16 bytes of zeros per consumer
         if every == 0 or (t - 1) % every != 0 or self.campaign_end < t:
             return self.joint[:0]
-        ids = self._ids
-        adv = ids[(self.row[ids] == ADVOCACY_ROW["bridging"]) & (self.until[ids] >= t)]
-        if adv.size == 0:
+        adv, owner, comm_of = self._span_pairs()
+        active = self.until[adv] >= t
+        n_adv = int(np.count_nonzero(active))
+        if n_adv == 0:
             return self.joint[:0]
-        self._joint_dirty = True
         ng = int(m._n_groups[0])
-        if ng:
-            # rotate so that over the campaign each advocate meets different groups
-            per_group = np.bincount((np.arange(adv.size) + t) % ng, minlength=ng)
-            member = m.group >= 0
-            self.joint[member, 0] = per_group[m.group[member]]
+        # rotate so that over the campaign each advocate meets different groups
+        per_group = np.bincount((np.arange(n_adv) + t) % ng, minlength=ng) if ng else owner[:0]
         comm = m.graph.community
-        posts = np.zeros(int(comm.max(initial=0)) + 1, np.int64)
-        for j in adv:
-            posts[self._spans(j)] += 1
-        self.joint[:, 1] = posts[comm]
+        posts = np.bincount(comm_of[active[owner]], minlength=self._n_comm)
+        _joint_table(m.group, per_group, comm, posts, self.joint)  # (every row rewritten)
         return self.joint
 
-    def _spans(self, j: int) -> np.ndarray:
-        """Communities that consumer ``j`` spans: its own and those of its friends."""
-        g = self.model.graph
-        nb = g.indices[g.indptr[j] : g.indptr[j + 1]]
-        return np.unique(np.concatenate([g.community[nb], g.community[j : j + 1]]))
+    def _span_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bridge advocates (ascending) and every (advocate's index, community it spans)
+        pair: its own community and its friends' (listed once each). Computed on the first
+        joint day and kept: the advocates are fixed at ``t = 0`` and the graph never
+        changes, so each joint day only counts the pairs of the advocates still posting."""
+        if self._spans is None:
+            g = self.model.graph
+            ids = self._ids
+            adv = ids[self.row[ids] == ADVOCACY_ROW["bridging"]]
+            lo, deg = g.indptr[adv], g.indptr[adv + 1] - g.indptr[adv]
+            at = np.repeat(lo - (np.cumsum(deg) - deg), deg) + np.arange(int(deg.sum()))
+            who = np.concatenate([np.repeat(np.arange(adv.size), deg), np.arange(adv.size)])
+            comm = np.concatenate([g.community[g.indices[at]], g.community[adv]])
+            self._n_comm = int(g.community.max(initial=0)) + 1
+            pairs = np.unique(who.astype(np.int64) * self._n_comm + comm)
+            self._spans = (adv, pairs // self._n_comm, pairs % self._n_comm)
+        return self._spans
+
+
+@njit(cache=True)
+def _joint_table(group, per_group, community, posts, joint):
+    """Today's joint posts reaching each consumer, one pass writing both columns of every row
+    (so nothing is left to clear from an earlier joint day): column 0 the posts into its
+    customer group (``per_group``; 0 outside a group), column 1 those into its community."""
+    for i in range(group.shape[0]):
+        g = group[i]
+        joint[i, 0] = per_group[g] if 0 <= g < per_group.shape[0] else 0
+        joint[i, 1] = posts[community[i]]
 
 
 def campaign_rule(adv: Advocates):
