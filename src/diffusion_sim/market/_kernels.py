@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..contagion import ExtraHazard
+from ..kernels._prefetch import prefetch
 from ..kernels._variants import serial_and_parallel
 from ..rng import _step_key, _uniform
 from ..states import Cause, Relationship, State
@@ -239,6 +240,9 @@ N_TALLY = len(TALLY_INDEX)
 #: when the window closes (or when marked 1 by a play)
 ASLEEP = np.uint8(2)
 
+#: How many listed consumers ahead a sparse prepare pass prefetches (see _prepare_range)
+AHEAD_VISIT = 4
+
 #: Powers of the view-through decay kept in a table (impressions seen; more use ``**``).
 N_POW = 64
 
@@ -286,13 +290,51 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     visit, dense = flows.visit, plan.dense
     gb_need = P[P_GB_NEED]
     nm = 0
-    for i in range(lo, hi):
-        if not dense:
-            v = visit[i]
-            if v == 0:
-                continue  # nothing reaches this consumer today (see _prepare)
-            if v == ASLEEP and t - last_ad[i] < vdays:
-                continue  # its view-through window, its only exposure, is still open
+    # a sparse day lists the block's consumers to visit first: they are scattered, and each
+    # visit reads ~20 per-consumer arrays, a cache miss apiece, so the loop below asks for
+    # the lines of the consumer AHEAD_VISIT places on while it works on this one
+    n_todo = hi - lo
+    todo = visit[:0].astype(np.int64)
+    # (block starts are multiples of 8, so word w >> 3 holds consumers w, ..., w + 7)
+    visit_words = visit[: visit.shape[0] // 8 * 8].view(np.uint64)
+    if not dense:
+        todo = np.empty(hi - lo, np.int64)
+        n_todo = 0
+        # marked, or asleep with its view-through window (its only exposure) closed; the
+        # rest have nothing reaching them today (see _prepare). Eight marks at a time (a
+        # word of zeros: none of them), then branch-free: the marks are scattered
+        for w in range(lo, hi, 8):
+            if w + 8 <= hi and (w & 7) == 0 and visit_words[w >> 3] == 0:
+                continue
+            for i in range(w, min(w + 8, hi)):
+                v = visit[i]
+                todo[n_todo] = i
+                n_todo += (v == 1) | ((v == ASLEEP) & (t - last_ad[i] >= vdays))
+    for a in range(n_todo):
+        if dense:
+            i = lo + a
+        else:
+            i = todo[a]
+            if a + AHEAD_VISIT < n_todo:
+                j = todo[a + AHEAD_VISIT]
+                prefetch(state, j)
+                prefetch(adopters, j)
+                prefetch(trust, j)
+                prefetch(m_x, j)
+                prefetch(h_x, j)
+                prefetch(c_x, j)
+                prefetch(bcast_rx, j)
+                prefetch(ad_today, j)
+                prefetch(ads_seen, j)
+                prefetch(last_ad, j)
+                prefetch(coupon_rx, j)
+                prefetch(group, j)
+                prefetch(coupon_until, j)
+                prefetch(recent, j)
+                prefetch(flag, j)
+                prefetch(L, (j, 0))
+                prefetch(live_today, j)
+                prefetch(rel, j)
         adopted = state[i] == ADOPTED
         if not adopted:  # (the engine reads its inputs for non-customers only)
             m_x[i] = trust[i] / trust0 * P[P_PRICE_RESP]  # price response of every purchase
