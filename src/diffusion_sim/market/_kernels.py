@@ -297,19 +297,21 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     todo = visit[:0].astype(np.int64)
     # (block starts are multiples of 8, so word w >> 3 holds consumers w, ..., w + 7)
     visit_words = visit[: visit.shape[0] // 8 * 8].view(np.uint64)
+    flag_words = flag[: flag.shape[0] // 8 * 8].view(np.uint64)
     if not dense:
         todo = np.empty(hi - lo, np.int64)
         n_todo = 0
-        # marked, or asleep with its view-through window (its only exposure) closed; the
-        # rest have nothing reaching them today (see _prepare). Eight marks at a time (a
-        # word of zeros: none of them), then branch-free: the marks are scattered
+        # marked, a target of today's advocacy posts (its flag), or asleep with its
+        # view-through window (its only exposure) closed; the rest have nothing reaching them
+        # today (see _prepare). Eight consumers at a time (words of zeros: none of them),
+        # then branch-free: the marks are scattered
         for w in range(lo, hi, 8):
-            if w + 8 <= hi and (w & 7) == 0 and visit_words[w >> 3] == 0:
+            if w + 8 <= hi and (w & 7) == 0 and (visit_words[w >> 3] | flag_words[w >> 3]) == 0:
                 continue
             for i in range(w, min(w + 8, hi)):
                 v = visit[i]
                 todo[n_todo] = i
-                n_todo += (v == 1) | ((v == ASLEEP) & (t - last_ad[i] >= vdays))
+                n_todo += (v == 1) | flag[i] | ((v == ASLEEP) & (t - last_ad[i] >= vdays))
     for a in range(n_todo):
         if dense:
             i = lo + a

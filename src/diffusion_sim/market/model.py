@@ -289,8 +289,7 @@ class MarketModel(DiffusionModel):
         for play in self.plays.values():
             play.plan(t)
         bcast = broadcast_today(p.groups, self.market_key, t)
-        nt = advocacy_pass(self, t)
-        self._visit[self._touched[:nt]] = 1
+        advocacy_pass(self, t)  # (its targets are flagged: the prepare pass visits them)
         groupbuy = self.plays["groupbuy"]
         eng = self.engine
         n = self.graph.n
