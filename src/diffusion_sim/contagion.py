@@ -31,6 +31,7 @@ from .kernels._apply import (
     N_CAUSES,
     _apply_adoptions_parallel,
     _apply_adoptions_serial,
+    _learn,
 )
 from .kernels._async import THRESHOLD as _ASYNC_THRESHOLD
 from .kernels._async import TIES as _ASYNC_TIES
@@ -548,13 +549,9 @@ class Engine:
         ids = np.asarray(consumers, dtype=np.int64)
         if ids.size == 0:
             return 0
-        ids = ids[self.state[ids] == State.UNAWARE]
-        if ids.size > 1:
-            ids = np.unique(ids)
-        self.state[ids] = State.AWARE
-        self.counts[State.UNAWARE] -= ids.size
-        self.counts[State.AWARE] += ids.size
-        return int(ids.size)
+        if ids.min() < 0 or ids.max() >= self.state.shape[0]:  # (the kernel does not check)
+            raise IndexError(f"consumer ids must lie in [0, {self.state.shape[0]})")
+        return int(_learn(self.state, self.counts, ids))
 
     def adopter_counts(self, consumers) -> tuple[np.ndarray, np.ndarray]:
         """Adopter neighbours of ``consumers`` now, over strong and over weak ties.

@@ -25,6 +25,21 @@ BLOCK = 8192
 #: ``adopters`` (all adopter neighbours) and ``hits`` (this step's new adopter neighbours of a
 #: candidate) pack two counts in one int64: strong in the low 32 bits, weak in the high 32
 #: bits, so a tie costs one random memory access instead of two.
+@njit(cache=True)
+def _learn(state, counts, ids):
+    """Unaware ones among ``ids`` (repeats allowed) become AWARE, the state counts follow;
+    returns how many (:meth:`~diffusion_sim.contagion.Engine.mark_aware`)."""
+    n_new = 0
+    for a in range(ids.shape[0]):
+        i = ids[a]
+        if state[i] == UNAWARE:
+            state[i] = AWARE
+            n_new += 1
+    counts[UNAWARE] -= n_new
+    counts[AWARE] += n_new
+    return n_new
+
+
 WEAK_HIT = np.int64(1) << np.int64(32)
 LOW32 = np.int64(0xFFFFFFFF)
 
