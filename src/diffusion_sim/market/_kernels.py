@@ -96,7 +96,7 @@ class AdvocacyTable(NamedTuple):
 class Plan(NamedTuple):
     """Today's plan as the prepare pass reads it."""
 
-    ad_today: np.ndarray
+    ad_today: np.ndarray  # today's impressions (cleared here)
     bcast_today: bool
     coupon_rx: np.ndarray
     gb_on: bool
@@ -347,6 +347,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
         x_sum = 0.0
         view_only = False  # the view-through window is the only channel (so far)
         if ad_today[i]:
+            ad_today[i] = False  # (read once: cleared for tomorrow's impressions)
             tally[K_IMPRESSIONS] += 1  # (the ads play marks the impressed aware, via the engine)
             ctr = P[P_CTR] * P[P_REPEAT_DECAY] ** ads_seen[i]
             if adopters[i] != 0:

@@ -301,8 +301,7 @@ class AdsPlay(Play):
     def clear(self) -> None:
         """After the prepare pass: today's impressions are recorded, and the impressed learn
         of the product (through the engine, which keeps the state counts)."""
-        m = self.model
-        m._ad_today[self.today] = False
+        m = self.model  # (the prepare pass cleared ad_today as it read it)
         m._tally_today[kern.K_NEW_AWARE] += m.engine.mark_aware(self.today)
 
 
