@@ -46,9 +46,18 @@ def test_window_update_equals_adding_and_removing_each_buyers_friends():
         for j in leaving:
             np.subtract.at(ref, g.neighbors(int(j))[0], 1)
         visit = np.zeros(g.n, np.uint8)
-        groupbuy._recent_update(g.indptr, g.indices, entering, leaving, recent, need, visit,
-                                ready)  # fmt: skip
-        assert np.array_equal(recent, ref) and np.array_equal(visit, ref_visit)
+        before = (recent.copy(), ready.ids.copy(), ready.listed.copy(), ready.size.copy())
+        for fn, parts in ((groupbuy._recent_update_serial, 1),
+                          (groupbuy._recent_update_parallel, 2),
+                          (groupbuy._recent_update_parallel, 7)):  # fmt: skip
+            # the same counts, marks and listed set with any number of parts
+            recent[:], ready.ids[:], ready.listed[:], ready.size[:] = before
+            visit[:] = 0
+            fn((g.indptr, g.indices), (entering, leaving), (recent, visit), need, ready,
+               np.empty(g.n, np.int32), parts)  # fmt: skip
+            assert np.array_equal(recent, ref) and np.array_equal(visit, ref_visit)
+            listed = np.sort(ready.ids[: ready.size[0]])
+            assert np.array_equal(listed, np.flatnonzero(ready.listed))
         n_ready = groupbuy._count_ready(recent, state, need)
         assert groupbuy._count_listed(recent, state, need, ready) == n_ready
         counted.append(n_ready)
@@ -59,7 +68,8 @@ def test_window_update_equals_adding_and_removing_each_buyers_friends():
     # an empty half changes nothing
     before = recent.copy()
     none = np.zeros(0, np.int64)
-    groupbuy._recent_update(g.indptr, g.indices, none, none, recent, need, visit, ready)
+    groupbuy._recent_update_serial((g.indptr, g.indices), (none, none), (recent, visit), need,
+                                   ready, np.empty(g.n, np.int32), 1)  # fmt: skip
     assert np.array_equal(recent, before)
 
 

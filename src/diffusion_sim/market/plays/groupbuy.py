@@ -14,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from ...contagion import MAX_PARTS
+from ...kernels._variants import serial_and_parallel
 from .. import _kernels as kern
 from .._validate import check_fields
 from ..brand.advocacy import prefetch
@@ -103,11 +106,15 @@ AHEAD_TARGETS, AHEAD_ROW, AHEAD_INDPTR = 4, 12, 32
 
 
 @njit(cache=True, inline="always")
-def _window_half(indptr, indices, buyers, delta, recent, need, visit, ready):
-    """Add ``delta`` to the count of every friend of ``buyers``; with ``delta > 0`` a friend
-    whose count rises to ``need`` is marked in ``visit`` and listed in ``ready``."""
-    ids, listed, size = ready
-    nl = size[0]
+def _window_half(lo, hi, csr, buyers, delta, win, need, ready, fresh):
+    """Add ``delta`` to the count of every friend ``lo <= i < hi`` of ``buyers``; with
+    ``delta > 0`` a friend whose count rises to ``need`` is marked in ``visit`` and, if not
+    listed in ``ready``, flagged there and written to ``fresh`` (from ``fresh[lo]``).
+    Returns how many it wrote."""
+    indptr, indices = csr
+    recent, visit = win
+    listed = ready.listed
+    nf = 0
     nb = buyers.shape[0]
     for a in range(nb):
         if a + AHEAD_INDPTR < nb:
@@ -115,34 +122,66 @@ def _window_half(indptr, indices, buyers, delta, recent, need, visit, ready):
         if a + AHEAD_ROW < nb:
             prefetch(indices, indptr[buyers[a + AHEAD_ROW]])
         if a + AHEAD_TARGETS < nb:
-            j = buyers[a + AHEAD_TARGETS]
-            for e in range(indptr[j], indptr[j + 1]):
-                prefetch(recent, indices[e])
-                if delta > 0:
-                    prefetch(visit, indices[e])
+            j1 = buyers[a + AHEAD_TARGETS]
+            for e1 in range(indptr[j1], indptr[j1 + 1]):
+                i1 = indices[e1]
+                if lo <= i1 < hi:
+                    prefetch(recent, i1)
+                    if delta > 0:
+                        prefetch(visit, i1)
         j = buyers[a]
-        for e in range(indptr[j], indptr[j + 1]):
+        e = indptr[j]
+        end = indptr[j + 1]
+        while e < end and indices[e] < lo:  # rows are sorted: skip to this part
+            e += 1
+        while e < end:
             i = indices[e]
+            if i >= hi:
+                break
+            e += 1
             r = recent[i] + delta
             recent[i] = r
             if delta > 0 and r == need:
                 visit[i] = 1
                 if not listed[i]:
                     listed[i] = True
-                    ids[nl] = i
-                    nl += 1
+                    fresh[lo + nf] = i
+                    nf += 1
+    return nf
+
+
+def _recent_update(csr, window, win, need, ready, fresh, parts):
+    """Slide the window: +1 to the recent-buyer count of every friend of the entering buyers,
+    then -1 for every friend of the leaving ones (``window``: the two lists, either may be
+    empty; ``csr``: the graph's indptr and indices); a friend whose count rises to ``need``
+    on the way up is marked in ``visit`` (the prepare pass then offers the group-buy, and
+    keeps the mark while the count stays there; a count that falls marks nobody) and listed
+    in ``ready`` (a :class:`ReadyList`) if it is not. ``win`` is (recent, visit).
+
+    The friends are split into ``parts`` ranges of consumer ids, one task each, and each
+    applies a friend's +1s then its -1s, so the counts and marks are the same for any number
+    of parts (only the order of the list differs); new listings go through ``fresh`` (n
+    slots), closed up into the list after."""
+    entering, leaving = window
+    n = win[0].shape[0]
+    part_n = np.zeros(parts, dtype=np.int64)
+    for p in prange(parts):
+        lo = np.int64(p) * n // parts  # (prange's index is unsigned in the threaded variant)
+        hi = (np.int64(p) + 1) * n // parts
+        nf = _window_half(lo, hi, csr, entering, 1, win, need, ready, fresh)
+        _window_half(lo, hi, csr, leaving, -1, win, need, ready, fresh)
+        part_n[p] = nf
+    ids, size = ready.ids, ready.size
+    nl = size[0]
+    for p in range(parts):  # close up the parts' new listings after the list
+        lo = p * n // parts
+        for a in range(part_n[p]):
+            ids[nl + a] = fresh[lo + a]
+        nl += part_n[p]
     size[0] = nl
 
 
-@njit(cache=True)
-def _recent_update(indptr, indices, entering, leaving, recent, need, visit, ready):
-    """Slide the window: +1 to the recent-buyer count of every friend of ``entering``, then
-    -1 for every friend of ``leaving`` (either may be empty); a friend whose count rises to
-    ``need`` on the way up is marked in ``visit`` (the prepare pass then offers the
-    group-buy, and keeps the mark while the count stays there; a count that falls marks
-    nobody) and listed in ``ready`` (a :class:`ReadyList`) if it is not."""
-    _window_half(indptr, indices, entering, 1, recent, need, visit, ready)
-    _window_half(indptr, indices, leaving, -1, recent, need, visit, ready)
+_recent_update_serial, _recent_update_parallel = serial_and_parallel(_recent_update)
 
 
 class GroupBuyPlay(Play):
@@ -156,6 +195,7 @@ class GroupBuyPlay(Play):
         self.recent = np.zeros(n, np.int32)  # friends who bought in the window
         self._ready = ReadyList(np.empty(n, np.int32), np.zeros(n, np.bool_),
                                 np.zeros(1, np.int64))  # fmt: skip
+        self._fresh = np.empty(n, np.int32)  # new listings of each part (see _recent_update)
         self.recent_log: list[np.ndarray] = []  # buyers of each day in the window
         self.on = False  # offered today
         self._none = np.zeros(0, np.int64)
@@ -169,9 +209,13 @@ class GroupBuyPlay(Play):
         g = m.graph
         if self.recent_log:  # buyers of t - 1 enter the window, those of t - 1 - W leave
             leaving = self.recent_log.pop(0) if len(self.recent_log) > p.window_days else None
-            _recent_update(g.indptr, g.indices, self.recent_log[-1],
-                           self._none if leaving is None else leaving, self.recent,
-                           p.team_size - 1, m._visit, self._ready)  # fmt: skip
+            window = (self.recent_log[-1], self._none if leaving is None else leaving)
+            work = int(m._degree[window[0]].sum() + m._degree[window[1]].sum())  # ties
+            par = m.engine._use_parallel(work)
+            fn = _recent_update_parallel if par else _recent_update_serial
+            parts = min(MAX_PARTS, numba.get_num_threads()) if par else 1
+            fn((g.indptr, g.indices), window, (self.recent, m._visit), p.team_size - 1,
+               self._ready, self._fresh, parts)  # fmt: skip
         left = m.remaining[m.strategy_index["groupbuy"]]
         if left <= 0:
             return False
