@@ -22,6 +22,7 @@ N_CAUSES = len(Cause)
 #: and so the order of new adopters, are the same with any number of threads.
 BLOCK = 8192
 
+
 #: ``adopters`` (all adopter neighbours) and ``hits`` (this step's new adopter neighbours of a
 #: candidate) pack two counts in one int64: strong in the low 32 bits, weak in the high 32
 #: bits, so a tie costs one random memory access instead of two.

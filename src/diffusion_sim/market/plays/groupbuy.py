@@ -19,10 +19,10 @@ import numpy as np
 from numba import njit, prange
 
 from ...contagion import MAX_PARTS
+from ...kernels._prefetch import prefetch
 from ...kernels._variants import serial_and_parallel
 from .. import _kernels as kern
 from .._validate import check_fields
-from ..brand.advocacy import prefetch
 from ._base import Play
 
 __all__ = ["GroupBuy", "GroupBuyPlay"]
