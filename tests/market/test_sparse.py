@@ -18,22 +18,26 @@ _BRAND = ("mshare", "msgs_month", "ads_seen", "last_ad", "coupon_until", "touch"
 
 
 def _pair(params, budgets, n=4000, horizon=60, seed=2):
-    """The run with sparse days and the one visiting everyone, stepped side by side; the
-    engine's inputs must agree every day (a consumer left with a stale input for a few days
-    would not show at the end)."""
+    """The run with sparse days, listed first (as a large market's) and direct, and the one
+    visiting everyone, stepped side by side; the engine's inputs must agree every day (a
+    consumer left with a stale input for a few days would not show at the end). Returns the
+    listed sparse run and the dense one (the direct one is compared here)."""
     g = _graph(n=n)
     runs = []
-    for sparse in (True, False):
+    for sparse, list_min in ((True, 0), (True, 10**12), (False, 0)):
         m = MarketModel(g, RULE, params, budgets, horizon=horizon,
                         seeding=Seeding(random=20), seed=seed)  # fmt: skip
         m._sparse = sparse
+        m._list_min = list_min
         runs.append(m)
     for t in range(1, horizon + 1):
         for m in runs:
             m.step()
         for k in ("_h", "_c", "_m"):
-            assert np.array_equal(getattr(runs[0], k), getattr(runs[1], k)), (t, k)
-    return runs
+            for other in runs[1:]:
+                assert np.array_equal(getattr(runs[0], k), getattr(other, k)), (t, k)
+    _same(runs[1], runs[2])
+    return runs[0], runs[2]
 
 
 def _same(a, b):

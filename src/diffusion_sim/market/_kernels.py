@@ -106,6 +106,7 @@ class Plan(NamedTuple):
     live_today: np.ndarray  # viewers of today's livestream session (cleared here)
     live_h: float  # a viewer's hazard of buying during the session
     dense: bool  # visit every consumer today (else only those marked in ``Flows.visit``)
+    listed: bool  # on a sparse day, list the visits first and prefetch (a large market)
 
 
 class Flows(NamedTuple):
@@ -298,7 +299,10 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     # (block starts are multiples of 8, so word w >> 3 holds consumers w, ..., w + 7)
     visit_words = visit[: visit.shape[0] // 8 * 8].view(np.uint64)
     flag_words = flag[: flag.shape[0] // 8 * 8].view(np.uint64)
-    if not dense:
+    # a market whose arrays fit in the caches gains nothing from the list and its prefetches
+    # but pays the listing pass (the default job, 20,000 consumers: +22 % in this pass)
+    listed = not dense and plan.listed
+    if listed:
         todo = np.empty(hi - lo, np.int64)
         n_todo = 0
         # marked, a target of today's advocacy posts (its flag), or asleep with its
@@ -313,8 +317,12 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
                 todo[n_todo] = i
                 n_todo += (v == 1) | flag[i] | ((v == ASLEEP) & (t - last_ad[i] >= vdays))
     for a in range(n_todo):
-        if dense:
+        if not listed:
             i = lo + a
+            if not dense and not (
+                visit[i] == 1 or flag[i] or (visit[i] == ASLEEP and t - last_ad[i] >= vdays)
+            ):
+                continue  # (the same rule as the listing's)
         else:
             i = todo[a]
             if a + AHEAD_VISIT < n_todo:

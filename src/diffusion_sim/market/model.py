@@ -118,6 +118,10 @@ class MarketModel(DiffusionModel):
     #: Visit only the marked consumers on days that do not reach every group member (the same
     #: results as visiting everyone; tests compare with ``False``).
     _sparse = True
+    #: Markets from this many consumers list a sparse day's visits and prefetch their lines
+    #: (smaller ones fit in the caches, where the listing pass costs more than it saves;
+    #: tests set 0 to compare the two ways)
+    _list_min = 1 << 17
 
     def __init__(
         self,
@@ -311,7 +315,8 @@ class MarketModel(DiffusionModel):
         self._dense_next = False
         plan = kern.Plan(self._ad_today, bool(bcast), self._coupon_rx, bool(groupbuy.on),
                          groupbuy.recent, self._L, self._flag, live.live_today,
-                         float(p.livestream.conversion), dense)  # fmt: skip
+                         float(p.livestream.conversion), dense,
+                         n >= self._list_min)  # fmt: skip
         flows = kern.Flows(self._follow_new, self._bcast_rx, self._muted, self._n_muted,
                            self._tally_blocks, self._visit)  # fmt: skip
         extra = kern.Extra(self._h, self._c, self._m)

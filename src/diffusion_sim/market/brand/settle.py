@@ -139,91 +139,83 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
     ne = 0
     n_recovered = 0
     groups_on = P[P_GROUPS_ON] != 0.0
-    # the day's constants, out of the loop (each the same operations as on the consumer's
-    # own path, so the same bits): a member's repurchase hazard, the broadcast's and coupon's
-    r0 = P[P_REPURCHASE]
-    r_vip = min(1.0, r0 * P[P_VIP_BOOST])
-    rb0 = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
-    engaged = P[P_ENGAGE] != 0.0
-    q_coupon = 1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP])
-    price = P[P_PRICE_RESP]
-    p_follow, p_exit = P[P_FOLLOW_BUY], P[P_EXIT]
     n_weak = n_strong = n_churned = n_repeat = 0
     for i in range(lo, hi):
         vip_left = False
-        # The common consumer buys nothing and changes nothing: it is decided without
-        # branches (a customer among non-customers, a follower among others, are coin flips
-        # to the branch predictor), drawing its uniforms whether or not it uses them.
-        s_i = state[i]
-        at = adopted_at[i]
-        r_i = rel[i]
-        u0 = _uniform(sk, i, 0)
-        r = r_vip if r_i == STRONG else r0
-        if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
-            rb = rb0
-            if engaged:  # (engagement after today's messages)
-                rb *= _engagement(mshare[i], P)
-            rb = min(1.0, rb)
-            r = 1.0 - (1.0 - r) * (1.0 - rb)
-        coupon = coupon_until[i] >= t
-        if coupon:  # (a larger coupon pulls more)
-            r = 1.0 - (1.0 - r) * q_coupon
-        r = min(1.0, r * trust[i] / trust0 * price)  # trust, then price
-        first = (s_i == ADOPTED) & (at == t)
-        repeat = (s_i == ADOPTED) & (at < t) & (u0 < r)
-        if first:
-            c = cause[i]
-            channel[i] = c if c >= C_AD else touch[i]
-            channel_new[channel[i]] += 1
-            if c == C_REFERRAL:
-                tally[K_REFERRALS] += 1
-            elif c == C_GROUPBUY:
-                tally[K_GROUPBUYS] += 1
-            if groups_on and r_i == ABSENT and not churned[i] and u0 < p_follow:
-                follow_new[i] = 1
-            flows.visit[i] = 1  # a customer now: tomorrow's prepare clears its channels
-        elif repeat:
-            tally[K_REPEAT] += 1
-            if r_i == STRONG:
-                tally[K_VIP_REPEAT] += 1
-        if first or repeat:
-            if coupon:  # a valid coupon is used on any purchase
-                tally[K_COUPONS_REDEEMED] += 1
-                coupon_until[i] = -1
-            purchases[i] += 1
-            last_buy[i] = t
-            tally[K_PURCHASES] += 1
-            buyers[lo + nb] = i
-            nb += 1
-            if _uniform(sk, i, 1) < P[P_FAIL]:
-                tally[K_FAILURES] += 1
-                loss = P[P_FAIL_LOSS]
-                if P[P_RECOVERY] != 0.0:
-                    loss *= 1.0 - P[P_RECOVERY_SHARE]
-                    n_recovered += 1
-                elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
-                    rel[i] = WEAK
-                    vip_left = vip_group[i] >= 0  # (its event after the share's)
-                trust[i] = max(0.0, trust[i] - loss)
-            else:
-                trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
-            g = group[i]
-            if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
-                ev_kind[e0 + ne] = EV_SHARE
-                ev_who[e0 + ne] = i
-                ne += 1
-        u3 = _uniform(sk, i, 3)  # (drawn always: whether it is used is a coin flip)
+        if state[i] == ADOPTED:
+            bought = False
+            if adopted_at[i] == t:
+                c = cause[i]
+                channel[i] = c if c >= C_AD else touch[i]
+                channel_new[channel[i]] += 1
+                if c == C_REFERRAL:
+                    tally[K_REFERRALS] += 1
+                elif c == C_GROUPBUY:
+                    tally[K_GROUPBUYS] += 1
+                bought = True
+                if (
+                    groups_on
+                    and rel[i] == ABSENT
+                    and not churned[i]
+                    and _uniform(sk, i, 0) < P[P_FOLLOW_BUY]
+                ):
+                    follow_new[i] = 1
+                flows.visit[i] = 1  # a customer now: tomorrow's prepare clears its channels
+            elif adopted_at[i] < t:
+                r = P[P_REPURCHASE]
+                if rel[i] == STRONG:
+                    r = min(1.0, r * P[P_VIP_BOOST])
+                if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
+                    rb = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
+                    if P[P_ENGAGE] != 0.0:  # (engagement after today's messages)
+                        rb *= _engagement(mshare[i], P)
+                    rb = min(1.0, rb)
+                    r = 1.0 - (1.0 - r) * (1.0 - rb)
+                if coupon_until[i] >= t:  # (a larger coupon pulls more)
+                    r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
+                r = min(1.0, r * trust[i] / trust0 * P[P_PRICE_RESP])  # trust, then price
+                if _uniform(sk, i, 0) < r:
+                    bought = True
+                    tally[K_REPEAT] += 1
+                    if rel[i] == STRONG:
+                        tally[K_VIP_REPEAT] += 1
+            if bought:
+                if coupon_until[i] >= t:  # a valid coupon is used on any purchase
+                    tally[K_COUPONS_REDEEMED] += 1
+                    coupon_until[i] = -1
+                purchases[i] += 1
+                last_buy[i] = t
+                tally[K_PURCHASES] += 1
+                buyers[lo + nb] = i
+                nb += 1
+                if _uniform(sk, i, 1) < P[P_FAIL]:
+                    tally[K_FAILURES] += 1
+                    loss = P[P_FAIL_LOSS]
+                    if P[P_RECOVERY] != 0.0:
+                        loss *= 1.0 - P[P_RECOVERY_SHARE]
+                        n_recovered += 1
+                    elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
+                        rel[i] = WEAK
+                        vip_left = vip_group[i] >= 0  # (its event after the share's)
+                    trust[i] = max(0.0, trust[i] - loss)
+                else:
+                    trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
+                g = group[i]
+                if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
+                    ev_kind[e0 + ne] = EV_SHARE
+                    ev_who[e0 + ne] = i
+                    ne += 1
         if follow_new[i]:
             follow_new[i] = 0
             if rel[i] == ABSENT and not churned[i]:
                 rel[i] = WEAK
                 tally[K_NEW_FOLLOWERS] += 1
-                if groups_on and group[i] < 0 and u3 < P[P_JOIN_GROUP]:
+                if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
                     ev_kind[e0 + ne] = EV_JOIN
                     ev_who[e0 + ne] = i
                     ne += 1
                     touch[i] = C_GROUP
-        elif (rel[i] == WEAK) & (u3 < p_exit):
+        elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
             tally[K_EXITS] += 1
             ev_kind[e0 + ne] = EV_EXIT
             ev_who[e0 + ne] = i
