@@ -94,6 +94,8 @@ EV_EXIT = np.int8(3)  # a follower leaves the brand (its groups, as _leave)
 #: At most a share, then one of the others (a join needs no relationship, a broken VIP tie
 #: leaves a follower, and an exit also leaves the VIP group)
 EV_PER_CONSUMER = 2
+#: Consumers screened at a time by the settle pass (its flags stay in the L1 cache)
+SCREEN = 256
 
 
 class SettleScratch(NamedTuple):
@@ -139,100 +141,133 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
     ne = 0
     n_recovered = 0
     groups_on = P[P_GROUPS_ON] != 0.0
+    # the day's constants of the screen below (each the same operations as on the consumer's
+    # own path in the loop, so the same bits)
+    r0 = P[P_REPURCHASE]
+    r_vip = min(1.0, r0 * P[P_VIP_BOOST])
+    q_coupon = 1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP])
+    price = P[P_PRICE_RESP]
+    p_exit = P[P_EXIT]
+    acts = np.empty(SCREEN, np.uint8)
     n_weak = n_strong = n_churned = n_repeat = 0
-    for i in range(lo, hi):
-        vip_left = False
-        if state[i] == ADOPTED:
-            bought = False
-            if adopted_at[i] == t:
-                c = cause[i]
-                channel[i] = c if c >= C_AD else touch[i]
-                channel_new[channel[i]] += 1
-                if c == C_REFERRAL:
-                    tally[K_REFERRALS] += 1
-                elif c == C_GROUPBUY:
-                    tally[K_GROUPBUYS] += 1
-                bought = True
-                if (
-                    groups_on
-                    and rel[i] == ABSENT
-                    and not churned[i]
-                    and _uniform(sk, i, 0) < P[P_FOLLOW_BUY]
-                ):
-                    follow_new[i] = 1
-                flows.visit[i] = 1  # a customer now: tomorrow's prepare clears its channels
-            elif adopted_at[i] < t:
-                r = P[P_REPURCHASE]
-                if rel[i] == STRONG:
-                    r = min(1.0, r * P[P_VIP_BOOST])
-                if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
-                    rb = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
-                    if P[P_ENGAGE] != 0.0:  # (engagement after today's messages)
-                        rb *= _engagement(mshare[i], P)
-                    rb = min(1.0, rb)
-                    r = 1.0 - (1.0 - r) * (1.0 - rb)
-                if coupon_until[i] >= t:  # (a larger coupon pulls more)
-                    r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
-                r = min(1.0, r * trust[i] / trust0 * P[P_PRICE_RESP])  # trust, then price
-                if _uniform(sk, i, 0) < r:
+    for w in range(lo, hi, SCREEN):
+        e = min(hi, w + SCREEN)
+        # 1. Who has anything to settle today, without branches (the loop vectorises): a
+        # first purchase, a repeat purchase (its draw against its hazard without a broadcast;
+        # every customer a broadcast reached goes to the loop, which adds the broadcast's
+        # pull), a new follower, or a follower's exit draw. For any other consumer the loop
+        # would change nothing; about 1 % of a large market on a day acts.
+        # (over views from 0: an index that cannot be negative needs no wraparound, which
+        # would keep the loop from vectorising)
+        s_, at_, rel_, cu_ = state[w:e], adopted_at[w:e], rel[w:e], coupon_until[w:e]
+        trust_, bc_, fn_ = trust[w:e], bcast_rx[w:e], follow_new[w:e]
+        for k in range(e - w):
+            at = at_[k]
+            r = r_vip if rel_[k] == STRONG else r0
+            r = 1.0 - (1.0 - r) * q_coupon if cu_[k] >= t else r
+            r = min(1.0, r * trust_[k] / trust0 * price)
+            repeat = (at < t) & ((bc_[k] != 0) | (_uniform(sk, w + k, 0) < r))
+            bought = (s_[k] == ADOPTED) & ((at == t) | repeat)
+            leaves = (rel_[k] == WEAK) & (_uniform(sk, w + k, 3) < p_exit)
+            acts[k] = bought | (fn_[k] != 0) | leaves
+        # 2. Those consumers settle, in consumer order
+        for i in range(w, e):
+            if not acts[i - w]:
+                continue
+            vip_left = False
+            if state[i] == ADOPTED:
+                bought = False
+                if adopted_at[i] == t:
+                    c = cause[i]
+                    channel[i] = c if c >= C_AD else touch[i]
+                    channel_new[channel[i]] += 1
+                    if c == C_REFERRAL:
+                        tally[K_REFERRALS] += 1
+                    elif c == C_GROUPBUY:
+                        tally[K_GROUPBUYS] += 1
                     bought = True
-                    tally[K_REPEAT] += 1
+                    if (
+                        groups_on
+                        and rel[i] == ABSENT
+                        and not churned[i]
+                        and _uniform(sk, i, 0) < P[P_FOLLOW_BUY]
+                    ):
+                        follow_new[i] = 1
+                    flows.visit[i] = 1  # a customer now: tomorrow's prepare clears its channels
+                elif adopted_at[i] < t:
+                    r = P[P_REPURCHASE]
                     if rel[i] == STRONG:
-                        tally[K_VIP_REPEAT] += 1
-            if bought:
-                if coupon_until[i] >= t:  # a valid coupon is used on any purchase
-                    tally[K_COUPONS_REDEEMED] += 1
-                    coupon_until[i] = -1
-                purchases[i] += 1
-                last_buy[i] = t
-                tally[K_PURCHASES] += 1
-                buyers[lo + nb] = i
-                nb += 1
-                if _uniform(sk, i, 1) < P[P_FAIL]:
-                    tally[K_FAILURES] += 1
-                    loss = P[P_FAIL_LOSS]
-                    if P[P_RECOVERY] != 0.0:
-                        loss *= 1.0 - P[P_RECOVERY_SHARE]
-                        n_recovered += 1
-                    elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
-                        rel[i] = WEAK
-                        vip_left = vip_group[i] >= 0  # (its event after the share's)
-                    trust[i] = max(0.0, trust[i] - loss)
-                else:
-                    trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
-                g = group[i]
-                if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
-                    ev_kind[e0 + ne] = EV_SHARE
-                    ev_who[e0 + ne] = i
-                    ne += 1
-        if follow_new[i]:
-            follow_new[i] = 0
-            if rel[i] == ABSENT and not churned[i]:
-                rel[i] = WEAK
-                tally[K_NEW_FOLLOWERS] += 1
-                if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
-                    ev_kind[e0 + ne] = EV_JOIN
-                    ev_who[e0 + ne] = i
-                    ne += 1
-                    touch[i] = C_GROUP
-        elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
-            tally[K_EXITS] += 1
-            ev_kind[e0 + ne] = EV_EXIT
-            ev_who[e0 + ne] = i
-            ne += 1
-            vip_left = False  # (the exit leaves the VIP group too)
-            rel[i] = ABSENT  # as _leave; the groups in the finish
-            churned[i] = True
-        if vip_left:
-            ev_kind[e0 + ne] = EV_VIP_LEFT
-            ev_who[e0 + ne] = i
-            ne += 1
-        # levels after the day: followers, VIP members, churned, repeat customers
-        r = rel[i]
-        n_weak += r == WEAK
-        n_strong += r == STRONG
-        n_churned += churned[i]
-        n_repeat += purchases[i] >= 2
+                        r = min(1.0, r * P[P_VIP_BOOST])
+                    if bcast_rx[i]:  # (the broadcast's pull grows with its marketing share)
+                        rb = P[P_BCAST_REPURCHASE] * P[P_BCAST_RESP]
+                        if P[P_ENGAGE] != 0.0:  # (engagement after today's messages)
+                            rb *= _engagement(mshare[i], P)
+                        rb = min(1.0, rb)
+                        r = 1.0 - (1.0 - r) * (1.0 - rb)
+                    if coupon_until[i] >= t:  # (a larger coupon pulls more)
+                        r = 1.0 - (1.0 - r) * (1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP]))
+                    r = min(1.0, r * trust[i] / trust0 * P[P_PRICE_RESP])  # trust, then price
+                    if _uniform(sk, i, 0) < r:
+                        bought = True
+                        tally[K_REPEAT] += 1
+                        if rel[i] == STRONG:
+                            tally[K_VIP_REPEAT] += 1
+                if bought:
+                    if coupon_until[i] >= t:  # a valid coupon is used on any purchase
+                        tally[K_COUPONS_REDEEMED] += 1
+                        coupon_until[i] = -1
+                    purchases[i] += 1
+                    last_buy[i] = t
+                    tally[K_PURCHASES] += 1
+                    buyers[lo + nb] = i
+                    nb += 1
+                    if _uniform(sk, i, 1) < P[P_FAIL]:
+                        tally[K_FAILURES] += 1
+                        loss = P[P_FAIL_LOSS]
+                        if P[P_RECOVERY] != 0.0:
+                            loss *= 1.0 - P[P_RECOVERY_SHARE]
+                            n_recovered += 1
+                        elif rel[i] == STRONG:  # an unrecovered failure breaks the strong tie
+                            rel[i] = WEAK
+                            vip_left = vip_group[i] >= 0  # (its event after the share's)
+                        trust[i] = max(0.0, trust[i] - loss)
+                    else:
+                        trust[i] = min(1.0, trust[i] + P[P_PURCHASE_GAIN])
+                    g = group[i]
+                    if g >= 0 and _uniform(sk, i, 2) < P[P_SHARE]:
+                        ev_kind[e0 + ne] = EV_SHARE
+                        ev_who[e0 + ne] = i
+                        ne += 1
+            if follow_new[i]:
+                follow_new[i] = 0
+                if rel[i] == ABSENT and not churned[i]:
+                    rel[i] = WEAK
+                    tally[K_NEW_FOLLOWERS] += 1
+                    if groups_on and group[i] < 0 and _uniform(sk, i, 3) < P[P_JOIN_GROUP]:
+                        ev_kind[e0 + ne] = EV_JOIN
+                        ev_who[e0 + ne] = i
+                        ne += 1
+                        touch[i] = C_GROUP
+            elif rel[i] == WEAK and _uniform(sk, i, 3) < P[P_EXIT]:
+                tally[K_EXITS] += 1
+                ev_kind[e0 + ne] = EV_EXIT
+                ev_who[e0 + ne] = i
+                ne += 1
+                vip_left = False  # (the exit leaves the VIP group too)
+                rel[i] = ABSENT  # as _leave; the groups in the finish
+                churned[i] = True
+            if vip_left:
+                ev_kind[e0 + ne] = EV_VIP_LEFT
+                ev_who[e0 + ne] = i
+                ne += 1
+        # 3. levels after the day: followers, VIP members, churned, repeat customers
+        ch_, pu_ = churned[w:e], purchases[w:e]
+        for k in range(e - w):
+            r_k = rel_[k]
+            n_weak += r_k == WEAK
+            n_strong += r_k == STRONG
+            n_churned += ch_[k]
+            n_repeat += pu_[k] >= 2
     lv = scratch.level_blocks[b]
     lv[0] = n_weak
     lv[1] = n_strong
