@@ -243,6 +243,8 @@ ASLEEP = np.uint8(2)
 
 #: How many listed consumers ahead a sparse prepare pass prefetches (see _prepare_range)
 AHEAD_VISIT = 4
+#: Consumers a sparse prepare pass screens at a time before listing them
+LIST_CHUNK = 256
 
 #: Powers of the view-through decay kept in a table (impressions seen; more use ``**``).
 N_POW = 64
@@ -296,31 +298,41 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     # the lines of the consumer AHEAD_VISIT places on while it works on this one
     n_todo = hi - lo
     todo = visit[:0].astype(np.int64)
-    # (block starts are multiples of 8, so word w >> 3 holds consumers w, ..., w + 7)
-    visit_words = visit[: visit.shape[0] // 8 * 8].view(np.uint64)
-    flag_words = flag[: flag.shape[0] // 8 * 8].view(np.uint64)
     # a market whose arrays fit in the caches gains nothing from the list and its prefetches
     # but pays the listing pass (the default job, 20,000 consumers: +22 % in this pass)
     listed = not dense and plan.listed
     if listed:
         todo = np.empty(hi - lo, np.int64)
         n_todo = 0
-        # marked, a target of today's advocacy posts (its flag), or asleep with its
-        # view-through window (its only exposure) closed; the rest have nothing reaching them
-        # today (see _prepare). Eight consumers at a time (words of zeros: none of them),
-        # then branch-free: the marks are scattered
-        for w in range(lo, hi, 8):
-            if w + 8 <= hi and (w & 7) == 0 and (visit_words[w >> 3] | flag_words[w >> 3]) == 0:
-                continue
-            for i in range(w, min(w + 8, hi)):
-                v = visit[i]
-                todo[n_todo] = i
-                n_todo += (v == 1) | flag[i] | ((v == ASLEEP) & (t - last_ad[i] >= vdays))
+        keep = np.empty(LIST_CHUNK, np.uint8)
+        # marked, a target of today's advocacy posts (its flag), asleep with its view-through
+        # window (its only exposure) closed, or a group member on a broadcast day; the rest
+        # have nothing reaching them today (see _prepare). Half the market is marked or
+        # asleep while the ads run, so the rule is evaluated for everyone without branches,
+        # over views from 0 (an index that cannot be negative needs no wraparound: the loop
+        # vectorises), then listed
+        for w in range(lo, hi, LIST_CHUNK):
+            e = min(hi, w + LIST_CHUNK)
+            v_, f_, la_, g_ = visit[w:e], flag[w:e], last_ad[w:e], group[w:e]
+            for k in range(e - w):
+                v = v_[k]
+                keep[k] = (
+                    (v == 1)
+                    | f_[k]
+                    | ((v == ASLEEP) & (t - la_[k] >= vdays))
+                    | (bcast_today & (g_[k] >= 0))
+                )
+            for k in range(e - w):
+                todo[n_todo] = w + k
+                n_todo += keep[k]
     for a in range(n_todo):
         if not listed:
             i = lo + a
             if not dense and not (
-                visit[i] == 1 or flag[i] or (visit[i] == ASLEEP and t - last_ad[i] >= vdays)
+                visit[i] == 1
+                or flag[i]
+                or (visit[i] == ASLEEP and t - last_ad[i] >= vdays)
+                or (bcast_today and group[i] >= 0)
             ):
                 continue  # (the same rule as the listing's)
         else:
@@ -521,8 +533,9 @@ def _prepare(t, key, block, P, eng, brand, groups, plan, flows, extra):
     lasts or an engine input needs rewriting (the rule at the end of :func:`_prepare_range`);
     ``m`` of a non-customer not visited is still ``trust / trust0 * price response``, since a
     non-customer's trust only changes in this pass (plays and settle change customers').
-    Days on which every member is reached (broadcasts, joint campaign posts) and the first
-    day are dense.
+    On a broadcast day the group members are visited too. Days of joint campaign posts
+    (whole communities), of a group-buy offered to everyone (team size 1) and the first day
+    are dense.
     The result is the same bits as visiting everyone every day (tested by a digest).
     """
     sk = _step_key(key, 4 * t)

@@ -304,9 +304,10 @@ class MarketModel(DiffusionModel):
         groups = kern.GroupArrays(self.group_count, self._n_groups, self.vip_count,
                                   self._shares, joint, self._next_shares)  # fmt: skip
         live = self.plays["livestream"]
-        # a day that reaches every group member (or, with team_size 1, every non-customer)
-        # visits everyone; on the others only the marked consumers
-        dense = (not self._sparse or self._dense_next or bool(bcast) or joint.shape[0] > 0
+        # a day of joint campaign posts (they reach whole communities) or, with team_size 1,
+        # a group-buy offered to every non-customer visits everyone; the others only the
+        # marked consumers (and on a broadcast day the group members)
+        dense = (not self._sparse or self._dense_next or joint.shape[0] > 0
                  or (bool(groupbuy.on) and p.groupbuy.team_size <= 1))  # fmt: skip
         self._n_sparse_days += not dense
         if not dense and self._bcast_dirty:
