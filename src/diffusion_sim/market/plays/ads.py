@@ -122,6 +122,10 @@ class Ads:
             )
 
 
+#: Consumers the candidates' pass screens at a time
+SCREEN = 256
+
+
 def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
     """Consumers an ad may reach today whose priority (uniform; smaller first) is below
     ``thr``, in consumer order; returns (consumers the ad may reach, how many are listed).
@@ -142,26 +146,37 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
         lo = b * block
         m = 0
         n_all = 0
-        for i in range(lo, min(n, lo + block)):
-            # branch-free: who is in the audience is a coin flip to the branch predictor (the
-            # non-customers among customers), so every consumer is drawn and written to the
-            # next free slot, which only an eligible one below the threshold keeps
-            ok = t - last_ad[i] >= cap_days
-            if max_per > 0:
-                ok &= ads_seen[i] < max_per  # the consumer's impressions over the run capped
-            if mode == 1:
-                ok &= state[i] != ADOPTED
-            elif mode == 2:
-                ok &= (state[i] != ADOPTED) & (adopters[i] != 0)
-            elif mode == 3:
-                ok &= in_community[i]
-            elif mode == 4:
-                ok &= rel[i] == ABSENT  # not in the private domain (a follower, VIP member)
-            n_all += ok
-            u = _uniform(sk, i, 2)
-            out_ids[lo + m] = i
-            out_u[lo + m] = u
-            m += ok & (u < thr)
+        keep = np.empty(SCREEN, np.uint8)
+        u_buf = np.empty(SCREEN)
+        for w in range(lo, min(n, lo + block), SCREEN):
+            e = min(n, lo + block, w + SCREEN)
+            # Who is in the audience and below the threshold, without branches (the loop
+            # vectorises: over views from 0, whose indices need no negative wraparound);
+            # every consumer is drawn. (The mode's test is the same for the whole loop.)
+            la_, seen_, s_, ad_, rel_ = (last_ad[w:e], ads_seen[w:e], state[w:e],
+                                         adopters[w:e], rel[w:e])  # fmt: skip
+            ic_ = in_community[w:e] if mode == 3 else in_community[:0]
+            for k in range(e - w):
+                ok = t - la_[k] >= cap_days
+                if max_per > 0:
+                    ok &= seen_[k] < max_per  # the consumer's impressions over the run capped
+                if mode == 1:
+                    ok &= s_[k] != ADOPTED
+                elif mode == 2:
+                    ok &= (s_[k] != ADOPTED) & (ad_[k] != 0)
+                elif mode == 3:
+                    ok &= ic_[k]
+                elif mode == 4:
+                    ok &= rel_[k] == ABSENT  # not in the private domain (a follower, VIP member)
+                n_all += ok
+                u = _uniform(sk, w + k, 2)
+                u_buf[k] = u
+                keep[k] = ok & (u < thr)
+            # then listed: each written to the next free slot, which only a kept one keeps
+            for k in range(e - w):
+                out_ids[lo + m] = w + k
+                out_u[lo + m] = u_buf[k]
+                m += keep[k]
         block_n[b] = m
         block_all[b] = n_all
     m = 0
@@ -287,7 +302,10 @@ class AdsPlay(Play):
             if sub.size < k:
                 sub = np.arange(n_cand)
             pick = sub[np.argpartition(u[sub], k - 1)[:k]]
-            ids = np.sort(cand[pick])
+            # in consumer order (the candidates are): a mask, not a sort of 50k ids a day
+            keep = np.zeros(n_cand, np.bool_)
+            keep[pick] = True
+            ids = cand[keep]
         else:
             ids = self._ids[:n_cand].copy()
         # the audience open today could not absorb what the budget bought: the rest is unsold,
