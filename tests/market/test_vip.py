@@ -82,3 +82,35 @@ def test_inactive_vip_members_get_a_win_back_or_are_demoted():
         assert np.all(m.rel[[0, 1, 2]] == expect)
         spent = m.result().spend[:, STRATEGIES.index("vip")]
         assert spent[4] == pytest.approx(3 * 10.0 + (3 if success else 0) * 15.0 / 30)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_vip_scan_lists_members_and_eligible_followers_by_the_rule(parallel):
+    """The scan against a naive reference on random consumers: members are the STRONG ties;
+    eligible, the followers with >= min_purchases purchases whose last one is less than
+    inactive_days ago (the boundary days included in the draw), both in consumer order, for
+    blocks that do not divide the market and chunks that do not divide a block."""
+    from diffusion_sim.market.plays.vip import _vip_scan_parallel, _vip_scan_serial
+
+    rng = np.random.default_rng(5)
+    n, block, min_p, idle = 5003, 1000, 2, 30
+    rel = rng.integers(0, 3, n).astype(np.uint8)
+    purchases = rng.integers(0, 4, n).astype(np.int32)
+    scan = _vip_scan_parallel if parallel else _vip_scan_serial
+    # late: the inactivity boundary; early (t < idle): a customer who never bought since the
+    # start (last_buy -1) is not eligible however recent the day
+    for t, last_buy in (
+        (200, 200 - rng.integers(idle - 2, idle + 2, n)),
+        (10, np.where(rng.random(n) < 0.3, -1, rng.integers(0, 10, n))),
+    ):
+        last_buy = last_buy.astype(np.int32)
+        members, eligible = np.empty(n, np.int32), np.empty(n, np.int32)
+        block_n = np.zeros(((n + block - 1) // block, 2), np.int64)
+        nm, ne = scan(t, rel, purchases, last_buy, (np.int64(min_p), np.int64(idle)),
+                      members, eligible, block_n, block)  # fmt: skip
+        want_m = [i for i in range(n) if rel[i] == Relationship.STRONG]
+        want_e = [i for i in range(n) if rel[i] == Relationship.WEAK and purchases[i] >= min_p
+                  and last_buy[i] >= 0 and t - last_buy[i] < idle]  # fmt: skip
+        assert members[:nm].tolist() == want_m
+        assert eligible[:ne].tolist() == want_e
+        assert 0 < len(want_e) < (rel == Relationship.WEAK).sum()  # the rule cuts both ways
