@@ -22,8 +22,6 @@ from ._apply import ADOPTED, LOW32, _pick_cause
 from ._variants import serial_and_parallel
 
 EXTERNAL = np.int8(Cause.EXTERNAL)
-#: Consumers a step screens at a time (their draws' results stay in the L1 cache)
-SCREEN = 256
 
 
 @njit(cache=True, inline="always")
@@ -49,48 +47,32 @@ def _decide_range(
     k = lo
     dyn = weak_meet.shape[0] > 0
     mk = extra_h.shape[0] > 0
-    hit = np.empty(SCREEN, np.uint8)
-    for c0 in range(lo, hi, SCREEN):
-        c1 = min(hi, c0 + SCREEN)
-        # 1. Each consumer's draw against its probability, without branches (the loop
-        # vectorises: over views from 0, whose indices need no negative wraparound); the same
-        # operations as in 2., so the same bits. A few in a thousand adopt on a step.
-        st_, ad_ = state[c0:c1], adopters[c0:c1]
-        hx_ = extra_h[c0:c1] if mk else extra_h
-        m_ = mult[c0:c1] if mk else mult
-        cm_ = community[c0:c1] if dyn else community[:0]
-        for j in range(c1 - c0):
-            a = ad_[j]
-            s = a & LOW32
-            w = a >> 32
-            h_x = hx_[j] if mk else 0.0
-            m = m_[j] if mk else 1.0
-            q_s = pow_s[s]
-            q_w = weak_meet[cm_[j]] if dyn else pow_w[w]
-            p = 1.0 - (1.0 - alpha) * q_s * q_w
-            if mk:
-                p = min(1.0, m * (1.0 - (1.0 - p) * (1.0 - h_x)))
-            # only the external source acts: its probability as written below
-            only_ext = (not dyn) & (s == 0) & (w == 0) & (h_x == 0.0)
-            p = alpha * m if only_ext else p
-            hit[j] = (st_[j] != ADOPTED) & (_uniform(sk, c0 + j, 0) < p)
-        # 2. those who adopt, in consumer order
-        for j in range(c1 - c0):
-            if not hit[j]:
-                continue
-            i = c0 + j
-            a = adopters[i]
-            s = a & LOW32
-            w = a >> 32
-            h_x = extra_h[i] if mk else 0.0
+    for i in range(lo, hi):
+        if state[i] == ADOPTED:
+            continue
+        a = adopters[i]
+        s = a & LOW32
+        w = a >> 32
+        h_x = extra_h[i] if mk else 0.0
+        m = mult[i] if mk else 1.0
+        if not dyn and s == 0 and w == 0 and h_x == 0.0:
+            # Only the external source acts: the common case, kept free of table lookups.
+            if _uniform(sk, i, 0) < alpha * m:
+                new[k] = i
+                k += 1
+                adopted_at[i] = t
+                cause[i] = EXTERNAL
+            continue
+        q_s = pow_s[s]
+        q_w = weak_meet[community[i]] if dyn else pow_w[w]
+        p = 1.0 - (1.0 - alpha) * q_s * q_w
+        if mk:
+            p = min(1.0, m * (1.0 - (1.0 - p) * (1.0 - h_x)))
+        u = _uniform(sk, i, 0)
+        if u < p:
             new[k] = i
             k += 1
             adopted_at[i] = t
-            if not dyn and s == 0 and w == 0 and h_x == 0.0:
-                cause[i] = EXTERNAL
-                continue
-            q_s = pow_s[s]
-            q_w = weak_meet[community[i]] if dyn else pow_w[w]
             u1 = _uniform(sk, i, 1)
             if h_x == 0.0:
                 cause[i] = _pick_cause(u1, alpha, 1.0 - q_s, 1.0 - q_w)

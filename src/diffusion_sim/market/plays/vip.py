@@ -72,10 +72,6 @@ class Vip:
         check_fields(self, "market.vip")
 
 
-#: Consumers the VIP scan screens at a time
-SCREEN = 256
-
-
 def _vip_scan(t, rel, purchases, last_buy, rule, members, eligible, block_n, block):
     """VIP members, and the candidates: followers with ``>= min_purchases`` purchases, the last
     one less than ``inactive_days`` ago (``rule``: the two; so a member demoted for inactivity
@@ -89,28 +85,19 @@ def _vip_scan(t, rel, purchases, last_buy, rule, members, eligible, block_n, blo
         lo = np.int64(b) * block  # (prange's index is unsigned in the threaded variant)
         nm = 0
         ne = 0
-        is_m = np.empty(SCREEN, np.uint8)
-        is_e = np.empty(SCREEN, np.uint8)
-        hi = min(n, lo + block)
-        for w in range(lo, hi, SCREEN):
-            e = min(hi, w + SCREEN)
-            # the two rules without branches (the loop vectorises: over views from 0, whose
-            # indices need no negative wraparound), then each list filled without a branch
-            rel_, pur_, lb_ = rel[w:e], purchases[w:e], last_buy[w:e]
-            for k in range(e - w):
-                r = rel_[k]
-                is_m[k] = r == STRONG
-                is_e[k] = (
-                    (r == WEAK)
-                    & (pur_[k] >= min_purchases)
-                    & (lb_[k] >= 0)
-                    & (t - lb_[k] < inactive_days)
-                )
-            for k in range(e - w):
-                members[lo + nm] = w + k
-                nm += is_m[k]
-                eligible[lo + ne] = w + k
-                ne += is_e[k]
+        for i in range(lo, min(n, lo + block)):
+            r = rel[i]
+            if r == STRONG:
+                members[lo + nm] = i
+                nm += 1
+            elif (
+                r == WEAK
+                and purchases[i] >= min_purchases
+                and last_buy[i] >= 0
+                and t - last_buy[i] < inactive_days
+            ):
+                eligible[lo + ne] = i
+                ne += 1
         block_n[b, 0] = nm
         block_n[b, 1] = ne
     nm = 0
