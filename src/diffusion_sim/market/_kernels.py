@@ -304,7 +304,7 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     if listed:
         todo = np.empty(hi - lo, np.int64)
         n_todo = 0
-        keep = np.empty(LIST_CHUNK, np.uint8)
+        keep = np.empty(LIST_CHUNK, np.int64)
         # marked, a target of today's advocacy posts (its flag), asleep with its view-through
         # window (its only exposure) closed, or a group member on a broadcast day; the rest
         # have nothing reaching them today (see _prepare). Half the market is marked or

@@ -148,7 +148,7 @@ def _settle_range(b, t, sk, P, eng, brand, flows, out, scratch):
     q_coupon = 1.0 - min(1.0, P[P_REDEEM] * P[P_COUPON_RESP])
     price = P[P_PRICE_RESP]
     p_exit = P[P_EXIT]
-    acts = np.empty(SCREEN, np.uint8)
+    acts = np.empty(SCREEN, np.int64)
     n_weak = n_strong = n_churned = n_repeat = 0
     for w in range(lo, hi, SCREEN):
         e = min(hi, w + SCREEN)

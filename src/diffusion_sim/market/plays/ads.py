@@ -146,7 +146,7 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
         lo = b * block
         m = 0
         n_all = 0
-        keep = np.empty(SCREEN, np.uint8)
+        keep = np.empty(SCREEN, np.int64)
         u_buf = np.empty(SCREEN)
         for w in range(lo, min(n, lo + block), SCREEN):
             e = min(n, lo + block, w + SCREEN)
