@@ -243,8 +243,10 @@ ASLEEP = np.uint8(2)
 
 #: How many listed consumers ahead a sparse prepare pass prefetches (see _prepare_range)
 AHEAD_VISIT = 4
-#: Consumers a sparse prepare pass screens at a time before listing them
-LIST_CHUNK = 256
+#: Consumers a screen looks at at a time: the passes over everyone (the sparse days' listing,
+#: settle, the ad candidates) decide per chunk without branches, then act on the few that
+#: pass (docs/model.md §9.11, screens); the chunk's flags stay in the L1 cache
+SCREEN = 256
 
 #: Powers of the view-through decay kept in a table (impressions seen; more use ``**``).
 N_POW = 64
@@ -304,15 +306,15 @@ def _prepare_range(b, block, t, sk, P, eng, brand, groups, plan, flows, extra):
     if listed:
         todo = np.empty(hi - lo, np.int64)
         n_todo = 0
-        keep = np.empty(LIST_CHUNK, np.int64)
+        keep = np.empty(SCREEN, np.int64)
         # marked, a target of today's advocacy posts (its flag), asleep with its view-through
         # window (its only exposure) closed, or a group member on a broadcast day; the rest
         # have nothing reaching them today (see _prepare). Half the market is marked or
         # asleep while the ads run, so the rule is evaluated for everyone without branches,
         # over views from 0 (an index that cannot be negative needs no wraparound: the loop
         # vectorises), then listed
-        for w in range(lo, hi, LIST_CHUNK):
-            e = min(hi, w + LIST_CHUNK)
+        for w in range(lo, hi, SCREEN):
+            e = min(hi, w + SCREEN)
             v_, f_, la_, g_ = visit[w:e], flag[w:e], last_ad[w:e], group[w:e]
             for k in range(e - w):
                 v = v_[k]

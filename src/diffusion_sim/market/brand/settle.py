@@ -47,6 +47,7 @@ from .._kernels import (  # constants of the market kernels
     P_SHARE,
     P_TRUST0,
     P_VIP_BOOST,
+    SCREEN,
     STRONG,
     WEAK,
     _engagement,
@@ -94,8 +95,6 @@ EV_EXIT = np.int8(3)  # a follower leaves the brand (its groups, as _leave)
 #: At most a share, then one of the others (a join needs no relationship, a broken VIP tie
 #: leaves a follower, and an exit also leaves the VIP group)
 EV_PER_CONSUMER = 2
-#: Consumers screened at a time by the settle pass (its flags stay in the L1 cache)
-SCREEN = 256
 
 
 class SettleScratch(NamedTuple):

@@ -122,10 +122,6 @@ class Ads:
             )
 
 
-#: Consumers the candidates' pass screens at a time
-SCREEN = 256
-
-
 def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
     """Consumers an ad may reach today whose priority (uniform; smaller first) is below
     ``thr``, in consumer order; returns (consumers the ad may reach, how many are listed).
@@ -146,10 +142,10 @@ def _ad_candidates(t, key, block, state, adopters, last_ad, audience, thr, out):
         lo = b * block
         m = 0
         n_all = 0
-        keep = np.empty(SCREEN, np.int64)
-        u_buf = np.empty(SCREEN)
-        for w in range(lo, min(n, lo + block), SCREEN):
-            e = min(n, lo + block, w + SCREEN)
+        keep = np.empty(kern.SCREEN, np.int64)
+        u_buf = np.empty(kern.SCREEN)
+        for w in range(lo, min(n, lo + block), kern.SCREEN):
+            e = min(n, lo + block, w + kern.SCREEN)
             # Who is in the audience and below the threshold, without branches (the loop
             # vectorises: over views from 0, whose indices need no negative wraparound);
             # every consumer is drawn. (The mode's test is the same for the whole loop.)
